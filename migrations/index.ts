@@ -1,0 +1,4 @@
+import { CreateLiteLLMSchema1764040000000 } from './1764040000000-CreateLiteLLMSchema.js';
+
+/** An explicit list: a file glob breaks under Vitest and can load duplicates from dist. */
+export const MIGRATIONS = [CreateLiteLLMSchema1764040000000];

@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import { ApiError } from '../common/api-error.js';
+import { hashKey, maskKey, safeEqual } from '../common/secrets.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { DbEventsService } from '../database/db-events.service.js';
+import type { KeyRecord } from '../keys/key-record.js';
+import { KeysService } from '../keys/keys.service.js';
+import { extractKey } from './key-extract.js';
+import type { Principal } from './principal.js';
+
+const NEGATIVE_TTL_MS = 5_000;
+const MAX_NEGATIVE = 10_000;
+
+/**
+ * Authenticates requests from memory: the key is hashed and looked up in an in-process cache;
+ * a miss reads the database once. Changes to a key arrive by NOTIFY and drop its entry, so a
+ * revoked key stops working on every instance at once.
+ */
+@Injectable()
+export class AuthService {
+  private readonly cache = new Map<string, KeyRecord>();
+  /** Unknown hashes, remembered briefly so a flood of bad keys does not reach the database. */
+  private readonly unknown = new Map<string, number>();
+  private readonly masterHash: string;
+  private readonly master: Principal = { kind: 'master' };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: KeysService,
+    events: DbEventsService,
+  ) {
+    this.masterHash = hashKey(config.masterKey);
+    events.subscribe('proxy_key_change', (token) => this.invalidate(token));
+  }
+
+  invalidate(token: string): void {
+    if (token === '*') {
+      this.cache.clear();
+      this.unknown.clear();
+      return;
+    }
+    this.cache.delete(token);
+    this.unknown.delete(token);
+  }
+
+  async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
+    const key = extractKey(headers);
+    if (!key) throw ApiError.unauthorized('Authentication Error, No api key passed in.');
+    return this.authenticateKey(key);
+  }
+
+  async authenticateKey(key: string): Promise<Principal> {
+    const token = hashKey(key);
+    if (safeEqual(token, this.masterHash)) return this.master;
+    const record = await this.lookup(token);
+    if (!record) {
+      throw ApiError.unauthorized(`Authentication Error, Invalid proxy server token passed. Received API Key = ${maskKey(key)}, Key Hash (Token) =${token}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``);
+    }
+    if (record.blocked) {
+      throw ApiError.unauthorized("Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.");
+    }
+    if (record.expires !== null && record.expires <= Date.now()) {
+      throw ApiError.unauthorized(`Authentication Error - Expired Key. Key Expiry time ${new Date(record.expires).toISOString()} and current time ${new Date().toISOString()}`);
+    }
+    return { kind: 'virtual', key: record };
+  }
+
+  private async lookup(token: string): Promise<KeyRecord | undefined> {
+    const hit = this.cache.get(token);
+    if (hit) return hit;
+    const seen = this.unknown.get(token);
+    if (seen !== undefined && Date.now() - seen < NEGATIVE_TTL_MS) return undefined;
+    const record = await this.keys.findByToken(token);
+    if (record) {
+      this.cache.set(token, record);
+      this.unknown.delete(token);
+      return record;
+    }
+    if (this.unknown.size >= MAX_NEGATIVE) this.unknown.clear();
+    this.unknown.set(token, Date.now());
+    return undefined;
+  }
+
+  /** LiteLLM answers 401 when a key may not use a model. `models: []` means every model. */
+  assertModelAllowed(principal: Principal, model: string): void {
+    if (principal.kind === 'master') return;
+    const allowed = principal.key.models;
+    if (allowed.length === 0 || allowed.includes(model) || allowed.includes('all-proxy-models') || allowed.includes('*')) return;
+    throw new ApiError(401, 'key_model_access_denied', `key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${model}`, 'model');
+  }
+
+  mayUse(principal: Principal, model: string): boolean {
+    if (principal.kind === 'master') return true;
+    const allowed = principal.key.models;
+    return allowed.length === 0 || allowed.includes(model) || allowed.includes('all-proxy-models') || allowed.includes('*');
+  }
+}

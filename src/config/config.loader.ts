@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError } from './config.error.js';
+import type { AppConfig, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
+import { isObject, parseDeployment, resolveEnvRef } from './deployment.parser.js';
+
+const STRATEGIES: RoutingStrategy[] = ['simple-shuffle', 'least-busy'];
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+function section(root: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = root[key];
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw new ConfigError(`${key}: must be a mapping`);
+  return value;
+}
+
+function num(obj: Record<string, unknown>, key: string, path: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = resolveEnvRef(obj[key], `${path}.${key}`, env);
+  if (raw === undefined || raw === null) return fallback;
+  const n = typeof raw === 'string' ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+    throw new ConfigError(`${path}.${key}: must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** Validates the YAML text of a LiteLLM-format config file. Pure: no I/O. */
+export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFileConfig {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new ConfigError(`invalid YAML${where}: ${e.message.split('\n')[0]}`);
+  }
+  const root: unknown = doc.toJS() ?? {};
+  if (!isObject(root)) throw new ConfigError('the top level must be a mapping with model_list');
+  const list = root.model_list ?? [];
+  if (!Array.isArray(list)) throw new ConfigError('model_list: must be a list of models');
+  const deployments = list.map((entry, i) => parseDeployment(entry, `model_list[${i}]`, env, 'config'));
+  const seen = new Map<string, number>();
+  deployments.forEach((d, i) => {
+    const prev = seen.get(d.id);
+    if (prev !== undefined) throw new ConfigError(`model_list[${i}].model_info.id: duplicates model_list[${prev}] ("${d.id}")`);
+    seen.set(d.id, i);
+  });
+
+  const litellm = section(root, 'litellm_settings');
+  const routerRaw = section(root, 'router_settings');
+  const general = section(root, 'general_settings');
+  const strategy = routerRaw.routing_strategy ?? 'simple-shuffle';
+  if (!STRATEGIES.includes(strategy as RoutingStrategy)) {
+    throw new ConfigError(`router_settings.routing_strategy: must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+  }
+  const router: RouterSettings = {
+    routingStrategy: strategy as RoutingStrategy,
+    allowedFails: num(routerRaw, 'allowed_fails', 'router_settings', 3, env),
+    cooldownTimeSec: num(routerRaw, 'cooldown_time', 'router_settings', 30, env),
+    numRetries: num(routerRaw, 'num_retries', 'router_settings', num(litellm, 'num_retries', 'litellm_settings', 2, env), env),
+    requestTimeoutMs: num(litellm, 'request_timeout', 'litellm_settings', 600, env) * 1000,
+  };
+  const masterKey = resolveEnvRef(general.master_key, 'general_settings.master_key', env);
+  if (masterKey !== undefined && typeof masterKey !== 'string') {
+    throw new ConfigError('general_settings.master_key: must be a string');
+  }
+  return { deployments, router, masterKey: masterKey || undefined };
+}
+
+/** Reads the config file named by `path`; messages start with the file name. */
+export function loadProxyConfigFile(path: string, env: NodeJS.ProcessEnv): ProxyFileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`config file ${path}: ${code === 'ENOENT' ? 'not found (set PROXY_CONFIG)' : (err as Error).message}`);
+  }
+  try {
+    return parseProxyConfig(text, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`config file ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+/** Builds the typed app config from the environment (tokens.env already loaded) and the config file. */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const configPath = resolve(env.PROXY_CONFIG || 'infra/litellm.config.yaml');
+  const proxy = loadProxyConfigFile(configPath, env);
+  const masterKey = proxy.masterKey ?? env.LITELLM_MASTER_KEY;
+  if (!masterKey) throw new ConfigError('LITELLM_MASTER_KEY: not set (and general_settings.master_key is empty)');
+  if (!masterKey.startsWith('sk-')) throw new ConfigError('LITELLM_MASTER_KEY: must start with "sk-"');
+  const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
+    throw new ConfigError('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  }
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: intEnv(env, 'PORT', 4100, 0, 65535),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.PROXY_DATA_DIR || '.data'),
+    masterKey,
+    // LiteLLM falls back to the master key when no salt key is set.
+    saltKey: env.LITELLM_SALT_KEY || masterKey,
+    storeModelInDb: flag(env.STORE_MODEL_IN_DB),
+    logLevel: logLevel as AppConfig['logLevel'],
+    redisUrl: env.REDIS_URL || undefined,
+    configPath,
+    tokensEnvPath: resolve(env.TOKENS_ENV || 'tokens.env'),
+    proxy,
+    shutdownGraceMs: intEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    spendFlushMs: intEnv(env, 'SPEND_FLUSH_MS', 250, 10, 60_000),
+  };
+}

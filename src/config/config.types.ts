@@ -1,0 +1,60 @@
+export type RoutingStrategy = 'simple-shuffle' | 'least-busy';
+
+/** One `model_list` entry, resolved (env references read, prefix stripped). */
+export interface DeploymentConfig {
+  /** `model_info.id`, or a stable hash of the entry. */
+  id: string;
+  /** The alias clients send (`model_name`). */
+  modelName: string;
+  /** `litellm_params.model` as written, e.g. `openai/google/gemma-4-31b`. */
+  litellmModel: string;
+  /** The id sent upstream, e.g. `google/gemma-4-31b`. */
+  upstreamModel: string;
+  /** Base URL ending in `/v1` (no trailing slash). */
+  apiBase: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  rpm?: number;
+  tpm?: number;
+  inputCostPerToken: number;
+  outputCostPerToken: number;
+  modelInfo: Record<string, unknown>;
+  source: 'config' | 'db';
+}
+
+export interface RouterSettings {
+  routingStrategy: RoutingStrategy;
+  allowedFails: number;
+  cooldownTimeSec: number;
+  numRetries: number;
+  requestTimeoutMs: number;
+}
+
+export interface ProxyFileConfig {
+  deployments: DeploymentConfig[];
+  router: RouterSettings;
+  /** `general_settings.master_key`, when the file sets one. */
+  masterKey?: string;
+}
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  /** Unset: the embedded PostgreSQL is started. */
+  databaseUrl?: string;
+  dataDir: string;
+  masterKey: string;
+  saltKey: string;
+  storeModelInDb: boolean;
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  redisUrl?: string;
+  configPath: string;
+  tokensEnvPath: string;
+  proxy: ProxyFileConfig;
+  /** Grace period for in-flight requests at shutdown. */
+  shutdownGraceMs: number;
+  /** Spend writer flush interval. */
+  spendFlushMs: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { ConfigError } from './config.error.js';
+import type { DeploymentConfig } from './config.types.js';
+
+const PROVIDER_PREFIXES = ['openai/', 'hosted_vllm/'];
+
+type Obj = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Resolves `os.environ/NAME` references; an unset variable is an error naming the path. */
+export function resolveEnvRef(value: unknown, path: string, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value !== 'string' || !value.startsWith('os.environ/')) return value;
+  const name = value.slice('os.environ/'.length);
+  const resolved = env[name];
+  if (resolved === undefined || resolved === '') {
+    throw new ConfigError(`${path}: environment variable ${name} is not set (referenced as os.environ/${name})`);
+  }
+  return resolved;
+}
+
+function optionalNumber(obj: Obj, key: string, path: string, env: NodeJS.ProcessEnv): number | undefined {
+  const raw = resolveEnvRef(obj[key], `${path}.${key}`, env);
+  if (raw === undefined || raw === null) return undefined;
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+    throw new ConfigError(`${path}.${key}: must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** Strips `openai/` or `hosted_vllm/`; anything else is not a vLLM deployment. */
+export function upstreamModelId(litellmModel: string, path: string): string {
+  const prefix = PROVIDER_PREFIXES.find((p) => litellmModel.startsWith(p));
+  if (!prefix || litellmModel.length === prefix.length) {
+    throw new ConfigError(`${path}: must be "openai/<model id served by vLLM>" (or "hosted_vllm/<id>"), got ${JSON.stringify(litellmModel)}`);
+  }
+  return litellmModel.slice(prefix.length);
+}
+
+export function normalizeApiBase(raw: string, path: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${path}: must be an http(s) URL such as http://127.0.0.1:8123/v1, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${path}: must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/**
+ * Validates one `model_list` entry (config file or database) into a deployment.
+ * `path` is where it sits, e.g. `model_list[2]`, so messages point at the field.
+ */
+export function parseDeployment(entry: unknown, path: string, env: NodeJS.ProcessEnv, source: 'config' | 'db'): DeploymentConfig {
+  if (!isObject(entry)) throw new ConfigError(`${path}: must be a mapping with model_name and litellm_params`);
+  const modelName = entry.model_name;
+  if (typeof modelName !== 'string' || modelName.trim() === '') {
+    throw new ConfigError(`${path}.model_name: required, a non-empty string`);
+  }
+  const params = entry.litellm_params;
+  if (!isObject(params)) throw new ConfigError(`${path}.litellm_params: required, a mapping with model and api_base`);
+  const pp = `${path}.litellm_params`;
+  const model = resolveEnvRef(params.model, `${pp}.model`, env);
+  if (typeof model !== 'string') throw new ConfigError(`${pp}.model: required, e.g. "openai/google/gemma-4-31b"`);
+  const upstreamModel = upstreamModelId(model, `${pp}.model`);
+  const apiBaseRaw = resolveEnvRef(params.api_base, `${pp}.api_base`, env);
+  if (typeof apiBaseRaw !== 'string') throw new ConfigError(`${pp}.api_base: required, e.g. "http://127.0.0.1:8123/v1"`);
+  const apiBase = normalizeApiBase(apiBaseRaw, `${pp}.api_base`);
+  const apiKey = resolveEnvRef(params.api_key, `${pp}.api_key`, env);
+  if (apiKey !== undefined && apiKey !== null && typeof apiKey !== 'string') {
+    throw new ConfigError(`${pp}.api_key: must be a string`);
+  }
+  const timeout = optionalNumber(params, 'timeout', pp, env);
+  const info = entry.model_info ?? {};
+  if (!isObject(info)) throw new ConfigError(`${path}.model_info: must be a mapping`);
+  const ip = `${path}.model_info`;
+  const id =
+    typeof info.id === 'string' && info.id !== ''
+      ? info.id
+      : createHash('sha256').update(JSON.stringify([modelName, model, apiBase])).digest('hex').slice(0, 32);
+  return {
+    id,
+    modelName,
+    litellmModel: model,
+    upstreamModel,
+    apiBase,
+    apiKey: typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined,
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    rpm: optionalNumber(params, 'rpm', pp, env),
+    tpm: optionalNumber(params, 'tpm', pp, env),
+    inputCostPerToken: optionalNumber(info, 'input_cost_per_token', ip, env) ?? 0,
+    outputCostPerToken: optionalNumber(info, 'output_cost_per_token', ip, env) ?? 0,
+    modelInfo: { ...info, id },
+    source,
+  };
+}

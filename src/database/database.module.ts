@@ -1,0 +1,19 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { buildDataSourceOptions } from './database.options.js';
+import { DbEventsService } from './db-events.service.js';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      // Migrations already ran (under a lock) before Nest started; see bootstrap.
+      useFactory: (config: AppConfig) => ({ ...buildDataSourceOptions(config.databaseUrl!), retryAttempts: 0 }),
+    }),
+  ],
+  providers: [DbEventsService],
+  exports: [DbEventsService],
+})
+export class DatabaseModule {}

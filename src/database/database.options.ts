@@ -1,0 +1,33 @@
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
+import { ProxyModelEntity } from '../models/proxy-model.entity.js';
+import { SpendLogEntity } from '../spend/spend-log.entity.js';
+
+export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity];
+
+/** The one place for database options, used by the app and by `ormconfig.ts`. */
+export function buildDataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'model_proxy_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: { max: 10, connectionTimeoutMillis: 5000, application_name: 'model-proxy' },
+  };
+}
+
+/** `postgres://user:***@host:port/db`, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured DATABASE_URL';
+  }
+}

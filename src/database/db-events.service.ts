@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+
+export type DbChannel = 'proxy_key_change' | 'proxy_model_change';
+type Handler = (payload: string) => void;
+
+/**
+ * PostgreSQL LISTEN/NOTIFY between instances: a key revoked or a model added on one instance
+ * is seen by every other at once. One dedicated connection, reconnected when it drops; after a
+ * reconnect every subscriber is told to drop its whole cache (`*`), since notices may have been missed.
+ */
+@Injectable()
+export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DbEventsService.name);
+  private readonly handlers = new Map<DbChannel, Set<Handler>>();
+  private client?: pg.Client;
+  private closing = false;
+  private retryTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  subscribe(channel: DbChannel, handler: Handler): void {
+    let set = this.handlers.get(channel);
+    if (!set) this.handlers.set(channel, (set = new Set()));
+    set.add(handler);
+  }
+
+  /** Sends a notice to every instance, this one included. */
+  async publish(channel: DbChannel, payload: string): Promise<void> {
+    await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.connect();
+  }
+
+  private url(): string {
+    const opts = this.dataSource.options as { url?: string };
+    return opts.url ?? this.config.databaseUrl ?? '';
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url(), application_name: 'model-proxy-listen' });
+    client.on('notification', (msg) => this.dispatch(msg.channel as DbChannel, msg.payload ?? ''));
+    client.on('error', (err) => this.onLost(client, err));
+    client.on('end', () => this.onLost(client));
+    await client.connect();
+    await client.query('LISTEN proxy_key_change; LISTEN proxy_model_change');
+    this.client = client;
+  }
+
+  private dispatch(channel: DbChannel, payload: string): void {
+    for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+  }
+
+  private onLost(client: pg.Client, err?: Error): void {
+    if (this.closing || this.client !== client) return;
+    this.client = undefined;
+    this.logger.warn(`LISTEN connection lost${err ? ` (${err.message})` : ''}; reconnecting`);
+    client.end().catch(() => undefined);
+    this.scheduleReconnect(500);
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    this.retryTimer = setTimeout(() => {
+      this.connect()
+        .then(() => {
+          this.logger.log('LISTEN connection restored');
+          for (const channel of this.handlers.keys()) this.dispatch(channel, '*');
+        })
+        .catch(() => this.scheduleReconnect(Math.min(delayMs * 2, 5000)));
+    }, delayMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.retryTimer);
+    await this.client?.end().catch(() => undefined);
+  }
+}

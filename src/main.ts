@@ -1,0 +1,24 @@
+import { startProxy } from './bootstrap.js';
+import { ConfigError } from './config/config.error.js';
+
+async function main(): Promise<void> {
+  const proxy = await startProxy();
+  const stop = (signal: string) => {
+    process.stderr.write(`received ${signal}, shutting down\n`);
+    proxy.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : `startup failed: ${(err as Error)?.message ?? String(err)}`;
+  process.stderr.write(`model-proxy: ${message}\n`);
+  process.exit(1);
+});
