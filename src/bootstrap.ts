@@ -12,6 +12,7 @@ import { ensureSecrets, loadTokensEnv } from './config/tokens-env.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrationsLocked } from './database/migrate.js';
 import { VERSION } from './health/health.service.js';
+import { ProxyHandler } from './proxy/proxy.handler.js';
 
 export interface ProxyApp {
   app: NestExpressApplication;
@@ -88,6 +89,8 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
     setupSwagger(app);
     await app.init();
 
+    // The OpenAI POST routes are answered straight off node:http, ahead of Express and Nest's pipeline.
+    const fast = app.get(ProxyHandler);
     const server: Server = app.getHttpServer();
     const expressApp = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
     let inFlight = 0;
@@ -98,7 +101,9 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
       res.once('close', () => {
         if (--inFlight === 0 && idle) idle();
       });
-      expressApp(req, res);
+      const endpoint = fast.match(req);
+      if (endpoint) fast.handle(req, res, endpoint);
+      else expressApp(req, res);
     });
     // Streams can run for minutes; only idle keep-alive sockets are timed out.
     server.requestTimeout = 0;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -19,6 +19,8 @@ export async function setup(project: TestProject): Promise<void> {
   let url = process.env.DATABASE_URL;
   if (!url) {
     dir = mkdtempSync(join(tmpdir(), 'mp-test-pg-'));
+    // The server runs as the `postgres` user when tests run as root: it must be able to enter the directory.
+    chmodSync(dir, 0o755);
     embedded = await startEmbeddedPostgres(dir, () => undefined);
     url = embedded.url;
   }

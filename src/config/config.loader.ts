@@ -31,7 +31,9 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw new ConfigError(`invalid YAML${where}: ${e.message.split('\n')[0]}`);
+    // The library's first line repeats the position and ends with ':' before a code excerpt.
+    const what = e.message.split('\n')[0].replace(/\s*at line \d+, column \d+:?\s*$/, '');
+    throw new ConfigError(`invalid YAML${where}: ${what}`);
   }
   const root: unknown = doc.toJS() ?? {};
   if (!isObject(root)) throw new ConfigError('the top level must be a mapping with model_list');

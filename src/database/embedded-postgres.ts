@@ -30,6 +30,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const port = await freePort();
   const password = 'model-proxy';
+  // The server's last FATAL line: `start()` rejects with no reason when postgres exits early
+  // (e.g. another proxy already runs on this data directory), so the cause is taken from its log.
+  let fatal: string | undefined;
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -39,7 +42,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
     // Running as root, the binaries run as the `postgres` system user; create it if missing.
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
+    onLog: (message: string) => {
+      const line = message.split('\n').find((l) => /\b(FATAL|PANIC):/.test(l));
+      if (line) fatal = line.replace(/^.*?\b(FATAL|PANIC):\s*/, '');
+    },
     onError: () => undefined,
   });
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
@@ -47,8 +53,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
     if (fresh) await pg.initialise();
     await pg.start();
   } catch (err) {
-    const msg = (err as Error).message ?? String(err);
-    const hint = /EACCES/.test(msg) ? ` (the postgres user cannot enter ${dataDir}; set PROXY_DATA_DIR to a directory it can reach, or set DATABASE_URL)` : '';
+    // One line: initdb's output spans several.
+    const msg = ((err instanceof Error && err.message) || fatal || 'the server exited before accepting connections').replace(/\s+/g, ' ').trim();
+    const hint = /EACCES|Permission denied/.test(msg)
+      ? ` (the postgres user cannot enter ${dataDir}; set PROXY_DATA_DIR to a directory it can reach, or set DATABASE_URL)`
+      : /postmaster\.pid/.test(msg)
+        ? ' (another proxy is already using this PROXY_DATA_DIR)'
+        : '';
     throw new ConfigError(`embedded PostgreSQL failed to start in ${databaseDir}: ${msg}${hint}`);
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');

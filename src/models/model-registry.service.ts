@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, type DeploymentConfig } from '../config/config.types.js';
+
+/**
+ * One view of every deployment, from the config file and (when enabled) the database, by alias.
+ * Readers get immutable snapshots: a request keeps the deployment it started on while the set changes.
+ */
+@Injectable()
+export class ModelRegistry {
+  private configDeployments: DeploymentConfig[];
+  private dbDeployments: DeploymentConfig[] = [];
+  private byAlias = new Map<string, DeploymentConfig[]>();
+  private byId = new Map<string, DeploymentConfig>();
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.configDeployments = config.proxy.deployments;
+    this.rebuild();
+  }
+
+  /** Deployments serving an alias (empty when unknown). */
+  group(alias: string): readonly DeploymentConfig[] {
+    return this.byAlias.get(alias) ?? [];
+  }
+
+  has(alias: string): boolean {
+    return this.byAlias.has(alias);
+  }
+
+  aliases(): string[] {
+    return [...this.byAlias.keys()];
+  }
+
+  all(): readonly DeploymentConfig[] {
+    return [...this.configDeployments, ...this.dbDeployments];
+  }
+
+  byDeploymentId(id: string): DeploymentConfig | undefined {
+    return this.byId.get(id);
+  }
+
+  setConfigDeployments(deployments: DeploymentConfig[]): void {
+    this.configDeployments = deployments;
+    this.rebuild();
+  }
+
+  setDbDeployments(deployments: DeploymentConfig[]): void {
+    this.dbDeployments = deployments;
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    const byAlias = new Map<string, DeploymentConfig[]>();
+    const byId = new Map<string, DeploymentConfig>();
+    for (const d of this.all()) {
+      const list = byAlias.get(d.modelName);
+      if (list) list.push(d);
+      else byAlias.set(d.modelName, [d]);
+      byId.set(d.id, d);
+    }
+    this.byAlias = byAlias;
+    this.byId = byId;
+  }
+}

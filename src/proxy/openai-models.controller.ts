@@ -1,0 +1,49 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthService } from '../auth/auth.service.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { ApiError } from '../common/api-error.js';
+import { AnyKey } from '../common/public.decorator.js';
+import { ModelRegistry } from '../models/model-registry.service.js';
+
+const CREATED = Math.floor(Date.now() / 1000);
+
+interface OpenAIModel {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+/** OpenAI's model list: aliases only, and only those the key may use. */
+@ApiTags('openai')
+@Controller()
+export class OpenAIModelsController {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly auth: AuthService,
+  ) {}
+
+  @Get(['v1/models', 'models'])
+  @AnyKey()
+  @ApiOperation({ summary: 'List the model aliases this key may use (OpenAI shape)' })
+  @ApiOkResponse({ schema: { example: { object: 'list', data: [{ id: 'gemma-4-31b', object: 'model', created: 1764000000, owned_by: 'openai' }] } } })
+  list(@CurrentPrincipal() principal: Principal): { object: 'list'; data: OpenAIModel[] } {
+    const data = this.registry
+      .aliases()
+      .filter((alias) => this.auth.mayUse(principal, alias))
+      .map((id) => ({ id, object: 'model' as const, created: CREATED, owned_by: 'openai' }));
+    return { object: 'list', data };
+  }
+
+  @Get(['v1/models/:id', 'models/:id'])
+  @AnyKey()
+  @ApiOperation({ summary: 'One model alias (OpenAI shape)' })
+  get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): OpenAIModel {
+    if (!this.registry.has(id) || !this.auth.mayUse(principal, id)) {
+      throw ApiError.notFound(`The model '${id}' does not exist or this key may not use it. Call /v1/models to list available models.`, 'model');
+    }
+    return { id, object: 'model', created: CREATED, owned_by: 'openai' };
+  }
+}

@@ -1,0 +1,398 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import { AuthService } from '../auth/auth.service.js';
+import type { Principal } from '../auth/principal.js';
+import { ApiError, ErrorType } from '../common/api-error.js';
+import { toApiError } from '../common/api-exception.filter.js';
+import { requestIdFor } from '../common/request-id.js';
+import { APP_CONFIG, type AppConfig, type DeploymentConfig } from '../config/config.types.js';
+import { type Lease, LimitsService } from '../limits/limits.service.js';
+import { ModelRegistry } from '../models/model-registry.service.js';
+import { BudgetService } from '../spend/budget.service.js';
+import { costOf, type Usage } from '../spend/spend-entry.js';
+import { SpendWriter } from '../spend/spend-writer.service.js';
+import { RouterService } from './router.service.js';
+import { SseTap } from './sse-tap.js';
+import { UpstreamClient } from './upstream.client.js';
+import { extractId, extractUsage } from './usage.js';
+
+interface Endpoint {
+  upstreamPath: string;
+  callType: string;
+  streamable: boolean;
+}
+
+const CHAT: Endpoint = { upstreamPath: '/chat/completions', callType: 'acompletion', streamable: true };
+const TEXT: Endpoint = { upstreamPath: '/completions', callType: 'atext_completion', streamable: true };
+const EMBED: Endpoint = { upstreamPath: '/embeddings', callType: 'aembedding', streamable: false };
+const ENDPOINTS = new Map<string, Endpoint>([
+  ['/v1/chat/completions', CHAT],
+  ['/chat/completions', CHAT],
+  ['/v1/completions', TEXT],
+  ['/completions', TEXT],
+  ['/v1/embeddings', EMBED],
+  ['/embeddings', EMBED],
+]);
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
+const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const STATUS_TYPES: Record<number, string> = { 400: ErrorType.InvalidRequest, 401: ErrorType.Authentication, 403: ErrorType.Permission, 404: ErrorType.NotFound, 422: ErrorType.InvalidRequest, 429: ErrorType.RateLimit };
+
+/** State of one request through the proxy. */
+interface Call {
+  /** Echoed as `x-request-id` (the caller's own id when it sent one). */
+  requestId: string;
+  /** Ours alone: the spend row's id when the backend gave none. */
+  callId: string;
+  t0: number;
+  startTime: number;
+  endpoint: Endpoint;
+  principal: Principal;
+  alias: string;
+  user: string;
+  abort: AbortController;
+  lease: Lease;
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError(413, ErrorType.InvalidRequest, `Request body larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The message a backend put in its error body (vLLM: `{"error": {"message"}}`; older: `{"message"}`). */
+function upstreamMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
+    if (parsed.error && typeof parsed.error === 'object' && typeof parsed.error.message === 'string') return parsed.error.message;
+    if (typeof parsed.error === 'string') return parsed.error;
+    if (typeof parsed.message === 'string') return parsed.message;
+    if (parsed.detail !== undefined) return typeof parsed.detail === 'string' ? parsed.detail : JSON.stringify(parsed.detail);
+  } catch {
+    /* not JSON */
+  }
+  return text.slice(0, 1000) || 'no message';
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code ?? e?.cause?.code;
+}
+
+/**
+ * The `/v1` hot path, answered straight off the `node:http` request (ahead of Express and Nest's
+ * pipeline): auth from the in-process cache, one JSON parse, `model` rewritten, forwarded through a
+ * pooled undici client, streamed back chunk by chunk; spend booked in memory.
+ */
+@Injectable()
+export class ProxyHandler {
+  private readonly logger = new Logger('Proxy');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly auth: AuthService,
+    private readonly registry: ModelRegistry,
+    private readonly router: RouterService,
+    private readonly upstream: UpstreamClient,
+    private readonly budgets: BudgetService,
+    private readonly spend: SpendWriter,
+    private readonly limits: LimitsService,
+  ) {}
+
+  /** The endpoint this request is for, when the fast path serves it. */
+  match(req: IncomingMessage): Endpoint | undefined {
+    return req.method === 'POST' ? ENDPOINTS.get(pathOf(req.url)) : undefined;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): void {
+    this.serve(req, res, endpoint).catch((err: unknown) => this.sendError(res, toApiError(err, this.logger), requestIdFor(req)));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> {
+    const t0 = performance.now();
+    const startTime = Date.now();
+    const requestId = requestIdFor(req);
+    let principal: Principal;
+    let body: Record<string, unknown>;
+    try {
+      principal = await this.auth.authenticate(req.headers);
+      const raw = await readBody(req);
+      body = this.parse(raw);
+    } catch (err) {
+      req.resume();
+      return this.sendError(res, toApiError(err, this.logger), requestId);
+    }
+    const alias = body.model as string;
+    const group = this.registry.group(alias);
+    let lease: Lease;
+    try {
+      if (group.length === 0) {
+        throw ApiError.badRequest(`Invalid model name passed in model=${alias}. Call \`/v1/models\` to view available models for your key.`, 'model');
+      }
+      this.auth.assertModelAllowed(principal, alias);
+      if (principal.kind === 'virtual') {
+        this.budgets.assertWithinBudget(principal.key);
+        lease = await this.limits.acquire(principal.key);
+      } else {
+        lease = { release: () => undefined };
+      }
+    } catch (err) {
+      return this.sendError(res, toApiError(err, this.logger), requestId);
+    }
+
+    const stream = endpoint.streamable && body.stream === true;
+    let wantsUsage = false;
+    if (stream) {
+      const opts = body.stream_options;
+      wantsUsage = typeof opts === 'object' && opts !== null && (opts as { include_usage?: unknown }).include_usage === true;
+      // Ask vLLM for usage on every stream, so it can be booked; the client sees it only if it asked.
+      if (!wantsUsage) body.stream_options = { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true };
+    }
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const call: Call = { requestId, callId: randomUUID(), t0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', abort, lease };
+    await this.forward(call, body, group, res, stream, wantsUsage);
+  }
+
+  private parse(raw: Buffer): Record<string, unknown> {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      throw ApiError.badRequest(`Invalid JSON in request body: ${(err as Error).message}`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('Request body must be a JSON object');
+    const model = (body as { model?: unknown }).model;
+    if (typeof model !== 'string' || model === '') throw ApiError.badRequest('"model" is required: the name of a model from /v1/models', 'model');
+    return body as Record<string, unknown>;
+  }
+
+  private async forward(call: Call, body: Record<string, unknown>, group: readonly DeploymentConfig[], res: ServerResponse, stream: boolean, wantsUsage: boolean): Promise<void> {
+    const { numRetries, requestTimeoutMs } = this.router.settings;
+    const tried = new Set<string>();
+    let lastError: ApiError | undefined;
+    let lastDeployment: DeploymentConfig | undefined;
+    for (let attempt = 0; attempt <= numRetries; attempt++) {
+      let pick = this.router.pick(group, tried);
+      if ('exhausted' in pick && tried.size > 0) {
+        // Every deployment was tried once: retry among them again (a transient 5xx may pass).
+        tried.clear();
+        pick = this.router.pick(group, tried);
+      }
+      if (!('deployment' in pick)) {
+        lastError ??= new ApiError(429, ErrorType.RateLimit, `No healthy deployment available for model=${call.alias}: every deployment is cooling down after repeated failures. Try again shortly.`, null, { 'retry-after': String(this.router.settings.cooldownTimeSec) });
+        break;
+      }
+      const dep = pick.deployment;
+      lastDeployment = dep;
+      tried.add(dep.id);
+      body.model = dep.upstreamModel;
+      const tUp = performance.now();
+      this.router.started(dep);
+      let up: Dispatcher.ResponseData;
+      try {
+        up = await this.upstream.request({
+          deployment: dep,
+          path: call.endpoint.upstreamPath,
+          body: JSON.stringify(body),
+          signal: call.abort.signal,
+          timeoutMs: dep.timeoutMs ?? requestTimeoutMs,
+          requestId: call.requestId,
+        });
+      } catch (err) {
+        this.router.finished(dep);
+        if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
+        const code = errorCode(err);
+        if (code && TIMEOUT_ERRORS.has(code)) {
+          this.router.failed(dep);
+          lastError = new ApiError(408, ErrorType.Timeout, `litellm.Timeout: Request timed out after ${(dep.timeoutMs ?? requestTimeoutMs) / 1000} s waiting for model=${call.alias}`);
+          break;
+        }
+        this.router.failed(dep);
+        lastError = new ApiError(502, ErrorType.Upstream, `litellm.APIConnectionError: could not reach a backend for model=${call.alias} (${code ?? (err as Error).message})`);
+        continue;
+      }
+      const status = up.statusCode;
+      if (status >= 400) {
+        const text = await up.body.text().catch(() => '');
+        this.router.finished(dep);
+        const message = upstreamMessage(text);
+        if (status >= 500 || status === 429) {
+          this.router.failed(dep);
+          lastError =
+            status === 429
+              ? new ApiError(429, ErrorType.RateLimit, `Backend for model=${call.alias} is overloaded: ${message}`, null, { 'retry-after': '1' })
+              : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} failed (${status}): ${message}`);
+          continue;
+        }
+        const err = new ApiError(status, STATUS_TYPES[status] ?? ErrorType.InvalidRequest, message);
+        this.finish(call, dep, 'failure', undefined, null, { error_type: err.type, status_code: status });
+        return this.sendError(res, err, call.requestId);
+      }
+      if (stream) return this.pipeStream(call, dep, up, res, wantsUsage, tUp);
+      return this.sendWhole(call, dep, up, res, tUp);
+    }
+    const err = lastError ?? new ApiError(502, ErrorType.Upstream, `No backend answered for model=${call.alias}`);
+    if (lastDeployment) this.finish(call, lastDeployment, 'failure', undefined, null, { error_type: err.type, status_code: err.status });
+    else call.lease.release(0);
+    this.sendError(res, err, call.requestId);
+  }
+
+  private async sendWhole(call: Call, dep: DeploymentConfig, up: Dispatcher.ResponseData, res: ServerResponse, tUp: number): Promise<void> {
+    let buf: Buffer;
+    try {
+      buf = Buffer.from(await up.body.arrayBuffer());
+    } catch (err) {
+      this.router.finished(dep);
+      if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
+      this.router.failed(dep);
+      const code = errorCode(err);
+      const e = code && TIMEOUT_ERRORS.has(code)
+        ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: Request timed out waiting for model=${call.alias}`)
+        : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} broke off its answer (${code ?? (err as Error).message})`);
+      this.finish(call, dep, 'failure', undefined, null, { error_type: e.type });
+      return this.sendError(res, e, call.requestId);
+    }
+    const tDone = performance.now();
+    this.router.finished(dep);
+    const usage = extractUsage(buf);
+    const overhead = performance.now() - call.t0 - (tDone - tUp);
+    res.writeHead(up.statusCode, {
+      'content-type': (up.headers['content-type'] as string | undefined) ?? 'application/json',
+      'content-length': buf.length,
+      'x-request-id': call.requestId,
+      'x-litellm-call-id': call.callId,
+      'x-litellm-model-id': dep.id,
+      'x-litellm-overhead-duration-ms': overhead.toFixed(3),
+    });
+    res.end(buf);
+    this.finish(call, dep, 'success', usage, null, undefined, extractId(buf));
+  }
+
+  private pipeStream(call: Call, dep: DeploymentConfig, up: Dispatcher.ResponseData, res: ServerResponse, wantsUsage: boolean, tUp: number): void {
+    const tap = new SseTap(!wantsUsage);
+    const src = up.body;
+    let firstChunkAt: number | null = null;
+    let ended = false;
+    // Time in the proxy before the backend took over; the rest of a stream is the backend's.
+    const overhead = tUp - call.t0;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-request-id': call.requestId,
+      'x-litellm-call-id': call.callId,
+      'x-litellm-model-id': dep.id,
+      'x-litellm-overhead-duration-ms': overhead.toFixed(3),
+    });
+    res.flushHeaders();
+    const end = (outcome: 'success' | 'failure', error?: ApiError) => {
+      if (ended) return;
+      ended = true;
+      this.router.finished(dep);
+      if (error) {
+        this.router.failed(dep);
+        if (!res.destroyed) res.end(`data: ${JSON.stringify(error.body())}\n\n`);
+      } else if (!res.destroyed) {
+        res.end();
+      }
+      this.finish(call, dep, outcome, tap.usage, firstChunkAt, error ? { error_type: error.type } : undefined, tap.id);
+    };
+    const onDrain = () => src.resume();
+    res.on('drain', onDrain);
+    src.on('data', (chunk: Buffer) => {
+      firstChunkAt ??= Date.now();
+      const out = tap.push(chunk);
+      if (out && !res.write(out)) src.pause();
+    });
+    src.on('end', () => {
+      const rest = tap.rest();
+      if (rest && !res.destroyed) res.write(rest);
+      if (tap.done) end('success');
+      else end('failure', new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} ended the stream before it was complete`));
+    });
+    src.on('error', (err: Error) => {
+      if (call.abort.signal.aborted) {
+        if (!ended) {
+          ended = true;
+          this.router.finished(dep);
+          this.finish(call, dep, 'failure', tap.usage, firstChunkAt, { error_type: 'client_disconnected' }, tap.id);
+        }
+        return;
+      }
+      const code = errorCode(err);
+      end(
+        'failure',
+        code && TIMEOUT_ERRORS.has(code)
+          ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: no data from the backend for model=${call.alias} within the timeout`)
+          : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} failed mid-stream (${code ?? err.message})`),
+      );
+    });
+  }
+
+  /** Books the request (success or failure) and frees its limit slot. */
+  private finish(call: Call, dep: DeploymentConfig, status: 'success' | 'failure', usage: Usage | undefined, firstChunkAt: number | null, extra?: Record<string, unknown>, responseId?: string): void {
+    const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
+    call.lease.release(tokens);
+    const key = call.principal.kind === 'virtual' ? call.principal.key : undefined;
+    this.spend.book({
+      requestId: responseId ?? call.callId,
+      callType: call.endpoint.callType,
+      apiKey: key?.token ?? '',
+      spend: status === 'success' ? costOf(dep, usage) : 0,
+      promptTokens: usage?.prompt_tokens ?? 0,
+      completionTokens: usage?.completion_tokens ?? 0,
+      startTime: call.startTime,
+      endTime: Date.now(),
+      completionStartTime: firstChunkAt,
+      model: dep.upstreamModel,
+      modelId: dep.id,
+      modelGroup: call.alias,
+      apiBase: dep.apiBase,
+      user: call.user,
+      teamId: key?.teamId ?? null,
+      status,
+      metadata: {
+        user_api_key_alias: key?.keyAlias ?? null,
+        user_api_key_user_id: key?.userId ?? null,
+        user_api_key_team_id: key?.teamId ?? null,
+        litellm_call_id: call.callId,
+        request_id: call.requestId,
+        ...extra,
+      },
+    });
+  }
+
+  private sendError(res: ServerResponse, err: ApiError, requestId: string): void {
+    if (res.headersSent) {
+      if (!res.writableEnded) res.end();
+      return;
+    }
+    const payload = JSON.stringify(err.body());
+    res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-request-id': requestId, ...err.headers });
+    res.end(payload);
+  }
+}

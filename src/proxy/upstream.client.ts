@@ -1,0 +1,62 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Pool, type Dispatcher } from 'undici';
+import type { DeploymentConfig } from '../config/config.types.js';
+
+export interface UpstreamRequest {
+  deployment: DeploymentConfig;
+  /** Path after the deployment's api_base, e.g. `/chat/completions`. */
+  path: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  requestId?: string;
+}
+
+/** One pooled keep-alive HTTP client per backend origin (undici). */
+@Injectable()
+export class UpstreamClient implements OnApplicationShutdown {
+  private readonly pools = new Map<string, Pool>();
+  private readonly basePaths = new Map<string, { origin: string; basePath: string }>();
+
+  private target(apiBase: string): { origin: string; basePath: string } {
+    let t = this.basePaths.get(apiBase);
+    if (!t) {
+      const url = new URL(apiBase);
+      t = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+      this.basePaths.set(apiBase, t);
+    }
+    return t;
+  }
+
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, { connections: 512, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  request(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+    const { origin, basePath } = this.target(req.deployment.apiBase);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    // The deployment's own key, never the client's.
+    if (req.deployment.apiKey) headers.authorization = `Bearer ${req.deployment.apiKey}`;
+    if (req.requestId) headers['x-request-id'] = req.requestId;
+    return this.pool(origin).request({
+      path: basePath + req.path,
+      method: req.method ?? 'POST',
+      headers,
+      body: req.body,
+      signal: req.signal,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close().catch(() => undefined)));
+    this.pools.clear();
+  }
+}

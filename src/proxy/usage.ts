@@ -1,0 +1,64 @@
+import type { Usage } from '../spend/spend-entry.js';
+
+const USAGE_KEY = Buffer.from('"usage"');
+
+/** The object starting at `start` (a `{`), by brace matching that respects strings. */
+function objectAt(text: string, start: number): string | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped char
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return text.slice(start, i + 1);
+  }
+  return undefined;
+}
+
+function asUsage(value: unknown): Usage | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const u = value as Record<string, unknown>;
+  const prompt = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
+  const completion = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: typeof u.total_tokens === 'number' ? u.total_tokens : prompt + completion };
+}
+
+/**
+ * Reads `usage` out of an OpenAI JSON answer without parsing all of it (embeddings answers can
+ * be large; usage sits at the end). Falls back to a full parse when the shortcut does not fit.
+ */
+export function extractUsage(body: Buffer): Usage | undefined {
+  const at = body.lastIndexOf(USAGE_KEY);
+  if (at === -1) return undefined;
+  const brace = body.indexOf(123, at);
+  if (brace !== -1) {
+    const obj = objectAt(body.toString('utf8', brace, Math.min(body.length, brace + 4096)), 0);
+    if (obj) {
+      try {
+        return asUsage(JSON.parse(obj));
+      } catch {
+        /* fall through */
+      }
+    }
+  }
+  try {
+    return asUsage((JSON.parse(body.toString('utf8')) as { usage?: unknown }).usage);
+  } catch {
+    return undefined;
+  }
+}
+
+const ID_PATTERN = /"id"\s*:\s*"([^"]{1,200})"/;
+
+/** The answer's `id` (e.g. `chatcmpl-…`), looked for near the start. */
+export function extractId(head: Buffer | string): string | undefined {
+  const text = typeof head === 'string' ? head : head.toString('utf8', 0, Math.min(head.length, 512));
+  return ID_PATTERN.exec(text)?.[1];
+}
+
+export { objectAt, asUsage };

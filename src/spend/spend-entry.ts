@@ -1,0 +1,43 @@
+/** One request's booking, kept in memory until the writer flushes it. */
+export interface SpendEntry {
+  requestId: string;
+  callType: string;
+  /** Key hash (`token`), or '' for the master key. */
+  apiKey: string;
+  spend: number;
+  promptTokens: number;
+  completionTokens: number;
+  startTime: number;
+  endTime: number;
+  completionStartTime: number | null;
+  model: string;
+  modelId: string;
+  modelGroup: string;
+  apiBase: string;
+  user: string;
+  teamId: string | null;
+  status: 'success' | 'failure';
+  metadata: Record<string, unknown>;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface Prices {
+  inputCostPerToken: number;
+  outputCostPerToken: number;
+}
+
+/** Cost of one request from the deployment's per-token prices and the usage the backend reported. */
+export function costOf(prices: Prices, usage: Usage | undefined): number {
+  if (!usage) return 0;
+  return (usage.prompt_tokens || 0) * prices.inputCostPerToken + (usage.completion_tokens || 0) * prices.outputCostPerToken;
+}
+
+/** Rough in-memory size of an entry, for the writer's byte bound. */
+export function entrySize(e: SpendEntry): number {
+  return 400 + e.requestId.length + e.model.length + e.modelGroup.length + e.apiBase.length + e.user.length + JSON.stringify(e.metadata).length;
+}

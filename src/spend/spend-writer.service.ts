@@ -1,0 +1,172 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { DbEventsService } from '../database/db-events.service.js';
+import { entrySize, type SpendEntry } from './spend-entry.js';
+
+const MAX_BATCH = 2000;
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+/*
+ * One statement books a batch exactly once: log rows are inserted (a retried batch whose first
+ * commit did land inserts nothing), and only the rows actually inserted add to key, user and team
+ * spend, summed per key — one UPDATE for all keys, never one per request.
+ */
+const FLUSH_SQL = `
+WITH ins AS (
+  INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens,
+    "startTime", "endTime", "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user",
+    team_id, status, metadata, custom_llm_provider)
+  SELECT r.request_id, r.call_type, r.api_key, r.spend, r.prompt_tokens, r.completion_tokens, r.prompt_tokens + r.completion_tokens,
+    to_timestamp(r.start_ms / 1000.0), to_timestamp(r.end_ms / 1000.0),
+    CASE WHEN r.first_ms IS NULL THEN NULL ELSE to_timestamp(r.first_ms / 1000.0) END,
+    (r.end_ms - r.start_ms)::int, r.model, r.model_id, r.model_group, r.api_base, r.end_user, r.team_id, r.status,
+    r.metadata::jsonb, 'hosted_vllm'
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int[], $6::int[], $7::float8[], $8::float8[], $9::float8[],
+    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+    AS r(request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, start_ms, end_ms, first_ms,
+      model, model_id, model_group, api_base, end_user, team_id, status, metadata)
+  ON CONFLICT (request_id) DO NOTHING
+  RETURNING api_key, spend, team_id
+), by_key AS (
+  SELECT api_key, sum(spend) AS total FROM ins WHERE api_key <> '' GROUP BY api_key
+), users AS (
+  UPDATE "LiteLLM_UserTable" u SET spend = u.spend + s.total
+  FROM (SELECT v.user_id, sum(b.total) AS total FROM by_key b JOIN "LiteLLM_VerificationToken" v ON v.token = b.api_key
+        WHERE v.user_id IS NOT NULL GROUP BY v.user_id) s
+  WHERE u.user_id = s.user_id
+  RETURNING 1
+), teams AS (
+  UPDATE "LiteLLM_TeamTable" t SET spend = t.spend + s.total
+  FROM (SELECT team_id, sum(spend) AS total FROM ins WHERE team_id IS NOT NULL GROUP BY team_id) s
+  WHERE t.team_id = s.team_id
+  RETURNING 1
+)
+UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
+FROM by_key b WHERE k.token = b.api_key
+RETURNING k.token, k.spend`;
+
+/**
+ * Books spend off the hot path: entries wait in memory and are written in batches every
+ * `SPEND_FLUSH_MS`. While the database is down they are kept (bounded in bytes, loudly logged)
+ * and retried; shutdown flushes what is left.
+ */
+@Injectable()
+export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SpendWriter.name);
+  private queue: SpendEntry[] = [];
+  private queueBytes = 0;
+  private readonly maxBytes: number;
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private failingSince: number | null = null;
+  private droppedTotal = 0;
+  /** Booked but not yet written, per key hash: budgets count it. */
+  private readonly pending = new Map<string, number>();
+  /** Key spend as the last flush returned it (newer than the auth cache's copy). */
+  private readonly written = new Map<string, number>();
+  /** Written rows since start, for metrics. */
+  flushedTotal = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    events: DbEventsService,
+  ) {
+    this.maxBytes = Number(process.env.SPEND_QUEUE_MAX_BYTES) || DEFAULT_MAX_BYTES;
+    // A key changed elsewhere (budget reset, spend edited): forget the spend we last saw for it.
+    events.subscribe('proxy_key_change', (token) => (token === '*' ? this.written.clear() : this.written.delete(token)));
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.config.spendFlushMs);
+    this.timer.unref();
+  }
+
+  book(entry: SpendEntry): void {
+    const size = entrySize(entry);
+    if (this.queueBytes + size > this.maxBytes) {
+      // Bounded memory: refusing new records beats taking the process down. Loud, counted.
+      this.droppedTotal++;
+      if (this.droppedTotal === 1 || this.droppedTotal % 1000 === 0) {
+        this.logger.error(`spend queue full (${this.queueBytes} bytes, database unavailable?): ${this.droppedTotal} record(s) dropped so far`);
+      }
+      return;
+    }
+    this.queue.push(entry);
+    this.queueBytes += size;
+    if (entry.apiKey && entry.spend > 0) this.pending.set(entry.apiKey, (this.pending.get(entry.apiKey) ?? 0) + entry.spend);
+  }
+
+  /** Current spend of a key: the larger of the cached and last-written totals, plus what is not yet written. */
+  spendOf(token: string, cachedSpend: number): number {
+    return Math.max(cachedSpend, this.written.get(token) ?? 0) + (this.pending.get(token) ?? 0);
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** Writes everything queued so far (one batch at a time); resolves when done or when a write fails. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.queue.length === 0) return Promise.resolve();
+    this.flushing = this.drain().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, MAX_BATCH);
+      try {
+        await this.write(batch);
+      } catch (err) {
+        if (this.failingSince === null) {
+          this.failingSince = Date.now();
+          this.logger.error(`spend writer: database write failed (${(err as Error).message}); ${this.queue.length} record(s) kept in memory and retried`);
+        }
+        return;
+      }
+      if (this.failingSince !== null) {
+        this.logger.warn(`spend writer: database back after ${Math.round((Date.now() - this.failingSince) / 1000)} s; writing ${this.queue.length} kept record(s)`);
+        this.failingSince = null;
+      }
+      this.queue = this.queue.slice(batch.length);
+      for (const e of batch) {
+        this.queueBytes -= entrySize(e);
+        if (e.apiKey && e.spend > 0) {
+          const left = (this.pending.get(e.apiKey) ?? 0) - e.spend;
+          if (left <= 1e-12) this.pending.delete(e.apiKey);
+          else this.pending.set(e.apiKey, left);
+        }
+      }
+      this.flushedTotal += batch.length;
+    }
+  }
+
+  private async write(batch: SpendEntry[]): Promise<void> {
+    const cols: unknown[][] = Array.from({ length: 17 }, () => []);
+    for (const e of batch) {
+      const row = [
+        e.requestId, e.callType, e.apiKey, e.spend, e.promptTokens, e.completionTokens, e.startTime, e.endTime,
+        e.completionStartTime, e.model, e.modelId, e.modelGroup, e.apiBase, e.user, e.teamId, e.status, JSON.stringify(e.metadata),
+      ];
+      for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
+    }
+    const rows: Array<{ token: string; spend: number }> = await this.dataSource.query(FLUSH_SQL, cols);
+    for (const r of rows) this.written.set(r.token, r.spend);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    for (let attempt = 0; attempt < 5 && this.queue.length > 0; attempt++) {
+      await this.flush();
+      if (this.queue.length > 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    if (this.queue.length > 0) this.logger.error(`spend writer: ${this.queue.length} record(s) could not be written before shutdown`);
+  }
+}
