@@ -38,7 +38,6 @@ const ENDPOINTS = new Map<string, Endpoint>([
 ]);
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
 const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const STATUS_TYPES: Record<number, string> = { 400: ErrorType.InvalidRequest, 401: ErrorType.Authentication, 403: ErrorType.Permission, 404: ErrorType.NotFound, 422: ErrorType.InvalidRequest, 429: ErrorType.RateLimit };
 
