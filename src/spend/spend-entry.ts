@@ -34,7 +34,9 @@ export interface Prices {
 /** Cost of one request from the deployment's per-token prices and the usage the backend reported. */
 export function costOf(prices: Prices, usage: Usage | undefined): number {
   if (!usage) return 0;
-  return (usage.prompt_tokens || 0) * prices.inputCostPerToken + (usage.completion_tokens || 0) * prices.outputCostPerToken;
+  const cost = (usage.prompt_tokens || 0) * prices.inputCostPerToken + (usage.completion_tokens || 0) * prices.outputCostPerToken;
+  // 15 significant digits drop binary noise (1.34e-5, not 1.3399999999999999e-5).
+  return Number(cost.toPrecision(15));
 }
 
 /** Rough in-memory size of an entry, for the writer's byte bound. */

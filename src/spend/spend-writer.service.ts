@@ -157,8 +157,14 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       ];
       for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
     }
-    const rows: Array<{ token: string; spend: number }> = await this.dataSource.query(FLUSH_SQL, cols);
-    for (const r of rows) this.written.set(r.token, r.spend);
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      // Structured result: a plain query() answers [rows, count] for an UPDATE.
+      const result = await runner.query(FLUSH_SQL, cols, true);
+      for (const r of result.records as Array<{ token: string; spend: number }>) this.written.set(r.token, r.spend);
+    } finally {
+      await runner.release();
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
