@@ -1,13 +1,24 @@
-import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../common/public.decorator.js';
+import { AdminOnly, Public } from '../common/public.decorator.js';
+import { BackendHealthService } from './backend-health.service.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(
+    private readonly health: HealthService,
+    private readonly backends: BackendHealthService,
+  ) {}
+
+  @Get()
+  @AdminOnly()
+  @ApiOperation({ summary: 'Probe every deployment (or those of ?model=alias): healthy and unhealthy lists' })
+  backendsHealth(@Query('model') model?: string) {
+    return this.backends.check(model);
+  }
 
   @Get(['liveliness', 'liveness'])
   @Public()

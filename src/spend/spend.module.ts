@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
+import { BudgetResetService } from './budget-reset.service.js';
 import { BudgetService } from './budget.service.js';
+import { SpendReportService } from './spend-report.service.js';
 import { SpendWriter } from './spend-writer.service.js';
+import { SpendController } from './spend.controller.js';
 
 @Module({
-  providers: [SpendWriter, BudgetService],
-  exports: [SpendWriter, BudgetService],
+  controllers: [SpendController],
+  providers: [SpendWriter, BudgetService, SpendReportService, BudgetResetService],
+  exports: [SpendWriter, BudgetService, BudgetResetService],
 })
 export class SpendModule {}

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { hashKey } from '../common/secrets.js';
+import type { SpendLogsQueryDto, SpendReportQueryDto } from './spend-report.dto.js';
+import { SpendWriter } from './spend-writer.service.js';
+
+const HASH = /^[0-9a-f]{64}$/;
+const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A bare end date means the whole day: `< next midnight`. */
+function range(start?: string, end?: string): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (start) {
+    params.push(new Date(start));
+    where.push(`"startTime" >= $${params.length}`);
+  }
+  if (end) {
+    const d = new Date(end);
+    if (BARE_DATE.test(end)) d.setUTCDate(d.getUTCDate() + 1);
+    params.push(d);
+    where.push(BARE_DATE.test(end) ? `"startTime" < $${params.length}` : `"startTime" <= $${params.length}`);
+  }
+  return { where, params };
+}
+
+/** Reads for operators: spend logs and aggregates, served by the spend-log indexes. */
+@Injectable()
+export class SpendReportService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writer: SpendWriter,
+  ) {}
+
+  async logs(q: SpendLogsQueryDto): Promise<Record<string, unknown>[]> {
+    // Booked a moment ago but not yet written: write it first, so a report never lags a request.
+    await this.writer.flush();
+    const { where, params } = range(q.start_date, q.end_date);
+    if (q.api_key) {
+      params.push(HASH.test(q.api_key) ? q.api_key : hashKey(q.api_key));
+      where.push(`api_key = $${params.length}`);
+    }
+    if (q.request_id) {
+      params.push(q.request_id);
+      where.push(`request_id = $${params.length}`);
+    }
+    if (q.model) {
+      params.push(q.model);
+      where.push(`model_group = $${params.length}`);
+    }
+    const size = q.page_size ?? 100;
+    params.push(size, ((q.page ?? 1) - 1) * size);
+    return this.dataSource.query(
+      `SELECT request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, "startTime", "endTime",
+              "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user", team_id, status, metadata
+       FROM "LiteLLM_SpendLogs" ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY "startTime" DESC, request_id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+  }
+
+  async global(): Promise<{ spend: number; max_budget: number | null }> {
+    await this.writer.flush();
+    const rows: Array<{ spend: number | null }> = await this.dataSource.query(`SELECT sum(spend) AS spend FROM "LiteLLM_VerificationToken"`);
+    const logs: Array<{ spend: number | null }> = await this.dataSource.query(`SELECT sum(spend) AS spend FROM "LiteLLM_SpendLogs"`);
+    // Key spend resets with budget periods; the logs hold everything ever booked.
+    return { spend: Number(logs[0]?.spend ?? rows[0]?.spend ?? 0), max_budget: null };
+  }
+
+  async report(q: SpendReportQueryDto): Promise<Record<string, unknown>[]> {
+    await this.writer.flush();
+    const { where, params } = range(q.start_date, q.end_date);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const totals = (t = '') =>
+      `sum(${t}spend)::float8 AS total_spend, sum(${t}prompt_tokens)::bigint AS prompt_tokens, sum(${t}completion_tokens)::bigint AS completion_tokens,
+       sum(${t}total_tokens)::bigint AS total_tokens, count(*)::int AS requests, count(*) FILTER (WHERE ${t}status = 'failure')::int AS failed_requests`;
+    let sql: string;
+    switch (q.group_by ?? 'day') {
+      case 'api_key':
+        sql = `SELECT s.api_key, k.key_alias, k.key_name, ${totals('s.')}
+               FROM "LiteLLM_SpendLogs" s LEFT JOIN "LiteLLM_VerificationToken" k ON k.token = s.api_key ${filter.replace(/"startTime"/g, 's."startTime"')}
+               GROUP BY s.api_key, k.key_alias, k.key_name ORDER BY total_spend DESC`;
+        break;
+      case 'model':
+        sql = `SELECT model_group AS model, ${totals()} FROM "LiteLLM_SpendLogs" ${filter} GROUP BY model_group ORDER BY total_spend DESC`;
+        break;
+      default:
+        sql = `SELECT to_char(date_trunc('day', "startTime" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS group_by_day, ${totals()}
+               FROM "LiteLLM_SpendLogs" ${filter} GROUP BY 1 ORDER BY 1`;
+    }
+    const rows: Record<string, unknown>[] = await this.dataSource.query(sql, params);
+    return rows.map((r) => ({ ...r, prompt_tokens: Number(r.prompt_tokens), completion_tokens: Number(r.completion_tokens), total_tokens: Number(r.total_tokens) }));
+  }
+}
