@@ -9,16 +9,17 @@ import type { AppConfig } from './config/config.types.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
+import { ModelsModule } from './models/models.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
 import { SpendModule } from './spend/spend.module.js';
 
 /** Global pipe, filter and guard are providers here, so a test that builds AppModule gets the production pipeline. */
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, env: NodeJS.ProcessEnv = process.env): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, KeysModule, ProxyModule, SpendModule, HealthModule],
+      imports: [ConfigModule.forRoot(config, env), DatabaseModule, AuthModule, KeysModule, ModelsModule, ProxyModule, SpendModule, HealthModule],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -80,7 +80,7 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
   }
   try {
     await runMigrationsLocked(config.databaseUrl, log);
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env), {
       logger,
       abortOnError: false,
     });

@@ -7,7 +7,7 @@ import { DbEventsService } from '../database/db-events.service.js';
 import type { KeyRecord } from '../keys/key-record.js';
 import { KeysService } from '../keys/keys.service.js';
 import { extractKey } from './key-extract.js';
-import type { Principal } from './principal.js';
+import { mayUseModel, type Principal } from './principal.js';
 
 const NEGATIVE_TTL_MS = 5_000;
 const MAX_NEGATIVE = 10_000;
@@ -84,15 +84,12 @@ export class AuthService {
 
   /** LiteLLM answers 401 when a key may not use a model. `models: []` means every model. */
   assertModelAllowed(principal: Principal, model: string): void {
-    if (principal.kind === 'master') return;
-    const allowed = principal.key.models;
-    if (allowed.length === 0 || allowed.includes(model) || allowed.includes('all-proxy-models') || allowed.includes('*')) return;
+    if (mayUseModel(principal, model)) return;
+    const allowed = principal.kind === 'virtual' ? principal.key.models : [];
     throw new ApiError(401, 'key_model_access_denied', `key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${model}`, 'model');
   }
 
   mayUse(principal: Principal, model: string): boolean {
-    if (principal.kind === 'master') return true;
-    const allowed = principal.key.models;
-    return allowed.length === 0 || allowed.includes(model) || allowed.includes('all-proxy-models') || allowed.includes('*');
+    return mayUseModel(principal, model);
   }
 }

@@ -2,7 +2,9 @@ import type { KeyRecord } from '../keys/key-record.js';
 
 export type Principal = { kind: 'master' } | { kind: 'virtual'; key: KeyRecord };
 
-/** The hash booked in spend logs for a principal ('' for the master key, as LiteLLM does with no key). */
-export function principalToken(p: Principal): string {
-  return p.kind === 'virtual' ? p.key.token : 'master';
+/** `models: []` (or LiteLLM's `all-proxy-models`) means every model. */
+export function mayUseModel(p: Principal, alias: string): boolean {
+  if (p.kind === 'master') return true;
+  const allowed = p.key.models;
+  return allowed.length === 0 || allowed.includes(alias) || allowed.includes('all-proxy-models') || allowed.includes('*');
 }

@@ -58,3 +58,5 @@ export interface AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+/** The environment the app booted with, for `os.environ/NAME` references read later (config reload, DB models). */
+export const PROXY_ENV = Symbol('PROXY_ENV');

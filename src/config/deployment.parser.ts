@@ -21,12 +21,17 @@ export function resolveEnvRef(value: unknown, path: string, env: NodeJS.ProcessE
   return resolved;
 }
 
+/** A rejected value for a message: one read from the environment may be a secret, so only its source is named. */
+export function shownValue(written: unknown, resolved: unknown): string {
+  return typeof written === 'string' && written.startsWith('os.environ/') ? `the value of ${written}` : JSON.stringify(resolved);
+}
+
 function optionalNumber(obj: Obj, key: string, path: string, env: NodeJS.ProcessEnv): number | undefined {
   const raw = resolveEnvRef(obj[key], `${path}.${key}`, env);
   if (raw === undefined || raw === null) return undefined;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new ConfigError(`${path}.${key}: must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${path}.${key}: must be a number ≥ 0, got ${shownValue(obj[key], raw)}`);
   }
   return n;
 }
@@ -40,15 +45,15 @@ export function upstreamModelId(litellmModel: string, path: string): string {
   return litellmModel.slice(prefix.length);
 }
 
-export function normalizeApiBase(raw: string, path: string): string {
+export function normalizeApiBase(raw: string, path: string, shown = JSON.stringify(raw)): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${path}: must be an http(s) URL such as http://127.0.0.1:8123/v1, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${path}: must be an http(s) URL such as http://127.0.0.1:8123/v1, got ${shown}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${path}: must be an http(s) URL, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${path}: must be an http(s) URL, got ${shown}`);
   }
   return raw.replace(/\/+$/, '');
 }
@@ -71,7 +76,7 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
   const upstreamModel = upstreamModelId(model, `${pp}.model`);
   const apiBaseRaw = resolveEnvRef(params.api_base, `${pp}.api_base`, env);
   if (typeof apiBaseRaw !== 'string') throw new ConfigError(`${pp}.api_base: required, e.g. "http://127.0.0.1:8123/v1"`);
-  const apiBase = normalizeApiBase(apiBaseRaw, `${pp}.api_base`);
+  const apiBase = normalizeApiBase(apiBaseRaw, `${pp}.api_base`, shownValue(params.api_base, apiBaseRaw));
   const apiKey = resolveEnvRef(params.api_key, `${pp}.api_key`, env);
   if (apiKey !== undefined && apiKey !== null && typeof apiKey !== 'string') {
     throw new ConfigError(`${pp}.api_key: must be a string`);

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ConfigReloadService } from './config-reload.service.js';
 import { ModelRegistry } from './model-registry.service.js';
+import { ModelsController } from './models.controller.js';
+import { ModelsService } from './models.service.js';
 
 @Module({
-  providers: [ModelRegistry],
-  exports: [ModelRegistry],
+  controllers: [ModelsController],
+  providers: [ModelRegistry, ModelsService, ConfigReloadService],
+  exports: [ModelRegistry, ModelsService, ConfigReloadService],
 })
 export class ModelsModule {}
