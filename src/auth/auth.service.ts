@@ -22,6 +22,8 @@ export class AuthService {
   private readonly cache = new Map<string, KeyRecord>();
   /** Unknown hashes, remembered briefly so a flood of bad keys does not reach the database. */
   private readonly unknown = new Map<string, number>();
+  /** Bumped by every invalidation: a DB read that raced a change must not refill the cache with the old row. */
+  private generation = 0;
   private readonly masterHash: string;
   private readonly master: Principal = { kind: 'master' };
 
@@ -35,6 +37,7 @@ export class AuthService {
   }
 
   invalidate(token: string): void {
+    this.generation++;
     if (token === '*') {
       this.cache.clear();
       this.unknown.clear();
@@ -71,7 +74,9 @@ export class AuthService {
     if (hit) return hit;
     const seen = this.unknown.get(token);
     if (seen !== undefined && Date.now() - seen < NEGATIVE_TTL_MS) return undefined;
+    const generation = this.generation;
     const record = await this.keys.findByToken(token);
+    if (generation !== this.generation) return record;
     if (record) {
       this.cache.set(token, record);
       this.unknown.delete(token);

@@ -30,9 +30,14 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
     set.add(handler);
   }
 
-  /** Sends a notice to every instance, this one included. */
+  /**
+   * Sends a notice to every instance, this one included. This instance's handlers run before the
+   * promise resolves: our own notice comes back on the LISTEN connection only later, and an admin
+   * call must not answer before the change holds here (the echo then runs the handlers again).
+   */
   async publish(channel: DbChannel, payload: string): Promise<void> {
     await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    this.dispatch(channel, payload);
   }
 
   async onModuleInit(): Promise<void> {

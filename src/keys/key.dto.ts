@@ -8,7 +8,8 @@ const DURATION_MSG = 'must be a duration like 30s, 30m, 1h, 30d, 2w or 1mo';
 /** Settings shared by /key/generate and /key/update. */
 export class KeySettingsDto {
   @ApiPropertyOptional({ type: [String], description: 'Model aliases this key may use; [] = every model', example: ['gemma-4-31b'] })
-  @IsOptional()
+  // Omitted = unchanged, but null is refused: the column is NOT NULL, and "no list" must not quietly mean "every model".
+  @ValidateIf((_, v) => v !== undefined)
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
@@ -65,7 +66,7 @@ export class KeySettingsDto {
   max_parallel_requests?: number | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { team: 'research' } })
-  @IsOptional()
+  @ValidateIf((_, v) => v !== undefined)
   @IsObject()
   metadata?: Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
@@ -11,6 +12,8 @@ export interface Lease {
 
 const NOOP_LEASE: Lease = { release: () => undefined };
 const WINDOW_MS = 60_000;
+/** A request slot older than this is taken to belong to a dead instance. */
+const PARALLEL_TTL_MS = 15 * 60_000;
 
 interface Window {
   minute: number;
@@ -58,7 +61,13 @@ export class LimitsService implements OnApplicationShutdown {
   /** Admits a request or throws 429 with `retry-after`. Keys without limits cost nothing. */
   acquire(key: KeyRecord): Lease | Promise<Lease> {
     if (key.rpmLimit === null && key.tpmLimit === null && key.maxParallelRequests === null) return NOOP_LEASE;
-    if (this.redis && this.redis.status === 'ready') return this.acquireRedis(key, this.redis).catch(() => this.acquireMemory(key));
+    if (this.redis && this.redis.status === 'ready') {
+      // Only a Redis failure falls back to memory; a refusal (429) from the shared counters stands.
+      return this.acquireRedis(key, this.redis).catch((err: unknown) => {
+        if (err instanceof ApiError) throw err;
+        return this.acquireMemory(key);
+      });
+    }
     return this.acquireMemory(key);
   }
 
@@ -93,32 +102,40 @@ export class LimitsService implements OnApplicationShutdown {
     const minute = Math.floor(now / WINDOW_MS);
     const rpmKey = `mp:rpm:${key.token}:${minute}`;
     const tpmKey = `mp:tpm:${key.token}:${minute}`;
+    // In-flight requests are members of a sorted set scored by start time, so the slots of an
+    // instance that died mid-request age out (PARALLEL_TTL_MS) instead of leaking forever.
     const parKey = `mp:par:${key.token}`;
-    const res = await redis.multi().incr(rpmKey).pexpire(rpmKey, 2 * WINDOW_MS).get(tpmKey).incr(parKey).pexpire(parKey, 10 * WINDOW_MS).exec();
+    const member = `${now}:${randomUUID()}`;
+    const res = await redis
+      .multi()
+      .incr(rpmKey)
+      .pexpire(rpmKey, 2 * WINDOW_MS)
+      .get(tpmKey)
+      .zremrangebyscore(parKey, 0, now - PARALLEL_TTL_MS)
+      .zadd(parKey, now, member)
+      .zcard(parKey)
+      .pexpire(parKey, PARALLEL_TTL_MS)
+      .exec();
     if (!res) throw new Error('redis transaction aborted');
     const requests = Number(res[0][1]);
     const tokens = Number(res[2][1] ?? 0);
-    const inFlight = Number(res[3][1]);
-    const undo = (rpm: boolean) => {
-      const m = redis.multi().decr(parKey);
-      if (rpm) m.decr(rpmKey);
-      void m.exec().catch(() => undefined);
-    };
+    const inFlight = Number(res[5][1]);
+    const undo = () => void redis.multi().zrem(parKey, member).decr(rpmKey).exec().catch(() => undefined);
     if (key.maxParallelRequests !== null && inFlight > key.maxParallelRequests) {
-      undo(true);
+      undo();
       throw limitError('max_parallel_requests', inFlight - 1, key.maxParallelRequests, '1');
     }
     if (key.rpmLimit !== null && requests > key.rpmLimit) {
-      undo(true);
+      undo();
       throw limitError('rpm', requests - 1, key.rpmLimit, secondsLeftInMinute(now));
     }
     if (key.tpmLimit !== null && tokens >= key.tpmLimit) {
-      undo(true);
+      undo();
       throw limitError('tpm', tokens, key.tpmLimit, secondsLeftInMinute(now));
     }
     return {
       release: (used: number) => {
-        const m = redis.multi().decr(parKey);
+        const m = redis.multi().zrem(parKey, member);
         if (used > 0) {
           const current = `mp:tpm:${key.token}:${Math.floor(Date.now() / WINDOW_MS)}`;
           m.incrby(current, used).pexpire(current, 2 * WINDOW_MS);
