@@ -37,6 +37,7 @@ export class BudgetResetService implements OnModuleInit, OnApplicationShutdown {
          WHERE budget_reset_at <= $1 AND budget_duration IS NOT NULL FOR UPDATE SKIP LOCKED`,
         [now],
       );
+      const done: string[] = [];
       for (const row of due) {
         let next: Date;
         try {
@@ -44,11 +45,13 @@ export class BudgetResetService implements OnModuleInit, OnApplicationShutdown {
           // A proxy that was down for several periods resets once, to the next boundary after now.
           while (next <= now) next = addDuration(next, row.budget_duration);
         } catch {
+          // A hand-written row with a duration we cannot read: leave it alone.
           continue;
         }
         await m.query(`UPDATE "LiteLLM_VerificationToken" SET spend = 0, budget_reset_at = $2, updated_at = now() WHERE token = $1`, [row.token, next]);
+        done.push(row.token);
       }
-      return due.map((r) => r.token);
+      return done;
     });
     for (const token of reset) await this.events.publish('proxy_key_change', token);
     if (reset.length) this.logger.log(`budget period ended: spend reset for ${reset.length} key(s)`);
