@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ConsoleLogger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
+import { createLogger, type Logger, PinoNestLogger } from './common/logger.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig } from './config/config.loader.js';
 import type { AppConfig } from './config/config.types.js';
@@ -24,20 +24,8 @@ export interface ProxyApp {
 }
 
 export interface StartOptions {
-  /** A Nest logger, or false for silence (tests). */
-  logger?: LoggerService | false;
-}
-
-const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
-function defaultLogger(level: AppConfig['logLevel']): LoggerService {
-  // JSON lines for machines, readable text on a terminal.
-  return new ConsoleLogger({ logLevels: LEVELS[level], json: !process.stdout.isTTY, colors: process.stdout.isTTY });
+  /** A pino logger (tests capture output this way), or false for silence. Default: JSON lines, pretty on a TTY. */
+  logger?: Logger | false;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -69,8 +57,8 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
   loadTokensEnv(tokensPath, env);
   const written = ensureSecrets(tokensPath, env);
   const config = loadConfig(env);
-  const logger = options.logger === undefined ? defaultLogger(config.logLevel) : options.logger;
-  const log = (msg: string) => (logger ? logger.log(msg, 'Bootstrap') : undefined);
+  const logger = options.logger === false ? createLogger('silent', false) : (options.logger ?? createLogger(config.logLevel));
+  const log = (msg: string) => logger.info({ context: 'Bootstrap' }, msg);
   if (written) log(`no master key found: wrote a new LITELLM_MASTER_KEY and LITELLM_SALT_KEY to ${config.tokensEnvPath} (mode 0600)`);
 
   let embedded: EmbeddedDatabase | undefined;
@@ -80,8 +68,8 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
   }
   try {
     await runMigrationsLocked(config.databaseUrl, log);
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env), {
-      logger,
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env, logger), {
+      logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
     app.set('trust proxy', 'loopback');

@@ -5,22 +5,30 @@ import { ApiError } from '../common/api-error.js';
 import { ACCESS_KEY, type Access } from '../common/public.decorator.js';
 import { AuthService } from './auth.service.js';
 import type { Principal } from './principal.js';
+import { UiSessionService } from './ui-session.service.js';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
-/** Deny by default: a route without `@Public()` needs a key; `@AdminOnly()` needs the master key. */
+/** A web UI session acts as the master key (its login checked the master key). */
+const UI_ADMIN: Principal = { kind: 'master' };
+
+/**
+ * Deny by default: a route without `@Public()` needs a key; `@AdminOnly()` needs the master key.
+ * The web UI's session cookie stands for the master key, but only with the UI's CSRF header.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly uiSessions: UiSessionService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const access = this.reflector.getAllAndOverride<Access>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]) ?? 'admin';
     if (access === 'public') return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const principal = await this.auth.authenticate(req.headers);
+    const principal = this.uiSessions.authorizes(req.headers) ? UI_ADMIN : await this.auth.authenticate(req.headers);
     if (access === 'admin' && principal.kind !== 'master') {
       throw ApiError.forbidden('Only the master key (proxy admin) may call this route.');
     }

@@ -1,0 +1,68 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Fields that must never reach a log line, wherever they appear. */
+const REDACT = [
+  'authorization',
+  'api_key',
+  'key',
+  'master_key',
+  'salt_key',
+  '*.authorization',
+  '*.api_key',
+  '*.key',
+  '*.master_key',
+  '*.headers.authorization',
+  '*.headers["x-litellm-api-key"]',
+  '*.headers["api-key"]',
+];
+
+const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
+const NEST_LEVELS: Record<string, string> = { error: 'error', warn: 'warn', info: 'info', debug: 'debug', silent: 'silent' };
+
+/** JSON lines for machines; human-readable when stdout is a terminal. */
+export function createLogger(level: string, pretty = Boolean(process.stdout.isTTY)): Logger {
+  const options = { level: NEST_LEVELS[level] ?? 'info', base: { pid: process.pid }, redact: { paths: REDACT, censor: '***' } };
+  if (pretty) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' } } });
+  }
+  return pino(options);
+}
+
+/** Nest's logger interface on top of pino, so framework messages share the format. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]): void {
+    const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    // Nest's start-up chatter (modules loaded, routes mapped) is debug detail, not news.
+    if (level === 'info' && context && QUIET_CONTEXTS.has(context)) level = 'debug';
+    const msg = typeof message === 'string' ? message : message instanceof Error ? message.message : JSON.stringify(message);
+    if (level === 'error' && typeof params[0] === 'string' && params.length > 1) this.logger.error({ context, stack: params[0] }, msg);
+    else this.logger[level]({ context }, msg);
+  }
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+}
+
+export const LOGGER = Symbol('LOGGER');

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SpendWriter } from '../spend/spend-writer.service.js';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** Prometheus metrics. Recording is a few map lookups and additions: cheap enough for /v1. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'model_proxy_requests_total', help: 'Requests on /v1 by model alias and HTTP status', labelNames: ['model', 'status'], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'model_proxy_request_duration_seconds', help: 'Request duration, end to end', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly ttft = new Histogram({ name: 'model_proxy_time_to_first_token_seconds', help: 'Time to the first streamed chunk', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly tokens = new Counter({ name: 'model_proxy_tokens_total', help: 'Tokens by direction (in = prompt, out = completion)', labelNames: ['model', 'direction'], registers: [this.registry] });
+  private readonly spend = new Counter({ name: 'model_proxy_spend_usd_total', help: 'Spend booked (USD)', labelNames: ['model'], registers: [this.registry] });
+  private readonly upstreamErrors = new Counter({ name: 'model_proxy_upstream_errors_total', help: 'Backend failures by kind (connection, timeout, http_5xx, http_4xx, mid_stream)', labelNames: ['model', 'kind'], registers: [this.registry] });
+  private readonly inFlight = new Gauge({ name: 'model_proxy_in_flight_requests', help: 'Requests on /v1 being served now', registers: [this.registry] });
+
+  constructor(writer: SpendWriter) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'model_proxy_' });
+    new Gauge({ name: 'model_proxy_spend_queue_depth', help: 'Spend records waiting to be written', registers: [this.registry], collect() { this.set(writer.queueDepth); } });
+    new Gauge({ name: 'model_proxy_spend_records_dropped_total', help: 'Spend records dropped because the queue was full', registers: [this.registry], collect() { this.set(writer.dropped); } });
+    new Gauge({ name: 'model_proxy_spend_records_written_total', help: 'Spend records written to the database', registers: [this.registry], collect() { this.set(writer.flushedTotal); } });
+  }
+
+  started(): void {
+    this.inFlight.inc();
+  }
+
+  /** One finished /v1 request. */
+  finished(model: string, status: number, seconds: number, ttftSeconds: number | null, tokensIn: number, tokensOut: number, spend: number): void {
+    this.inFlight.dec();
+    this.requests.inc({ model, status: String(status) });
+    this.duration.observe({ model }, seconds);
+    if (ttftSeconds !== null) this.ttft.observe({ model }, ttftSeconds);
+    if (tokensIn) this.tokens.inc({ model, direction: 'in' }, tokensIn);
+    if (tokensOut) this.tokens.inc({ model, direction: 'out' }, tokensOut);
+    if (spend) this.spend.inc({ model }, spend);
+  }
+
+  upstreamError(model: string, kind: string): void {
+    this.upstreamErrors.inc({ model, kind });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
