@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { REPO_ROOT } from './helpers/process.js';
+import { startTestProxy, type TestProxy } from './helpers/proxy.js';
+
+const run = promisify(execFile);
+
+const LITELLM_TABLES = [
+  'LiteLLM_BudgetTable',
+  'LiteLLM_Config',
+  'LiteLLM_ProxyModelTable',
+  'LiteLLM_SpendLogs',
+  'LiteLLM_TeamTable',
+  'LiteLLM_UserTable',
+  'LiteLLM_VerificationToken',
+];
+/** Must match MIGRATION_LOCK_ID in src/database/migrate.ts. */
+const MIGRATION_LOCK_ID = 4_100_2026;
+
+async function tables(db: TestDatabase): Promise<string[]> {
+  const rows = await db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'LiteLLM\\_%' ORDER BY table_name`,
+  );
+  return rows.map((r) => r.table_name);
+}
+
+async function applied(db: TestDatabase): Promise<string[]> {
+  const rows = await db.query<{ name: string }>('SELECT "name" FROM "model_proxy_migrations" ORDER BY "id"');
+  return rows.map((r) => r.name);
+}
+
+describe('migrations', { timeout: 90_000 }, () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+  const fresh = async (): Promise<TestDatabase> => {
+    const db = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    return db;
+  };
+  const proxy = async (databaseUrl: string): Promise<TestProxy> => {
+    const app = await startTestProxy({ databaseUrl });
+    cleanup.push(() => app.close());
+    return app;
+  };
+
+  it('two instances booting at once on one fresh database both come up, migrating once', async () => {
+    const db = await fresh();
+    const [a, b] = await Promise.all([proxy(db.url), proxy(db.url)]);
+    for (const app of [a, b]) {
+      const res = await app.fetch('/health/readiness', { key: null });
+      expect(res.status).toBe(200);
+    }
+    expect(await applied(db)).toEqual(['CreateLiteLLMSchema1764040000000']);
+    expect(await tables(db)).toEqual(LITELLM_TABLES);
+  });
+
+  it('waits for the advisory lock before migrating', async () => {
+    const db = await fresh();
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    cleanup.push(() => holder.end());
+    await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+
+    let up = false;
+    const booting = proxy(db.url).then((app) => ((up = true), app));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(up).toBe(false);
+    expect(await tables(db)).toEqual([]);
+
+    await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+    const app = await booting;
+    expect((await app.fetch('/health/readiness', { key: null })).status).toBe(200);
+    expect(await tables(db)).toEqual(LITELLM_TABLES);
+  });
+
+  it("creates LiteLLM's tables with LiteLLM's defaults (a row holding only `token` is a valid key)", async () => {
+    const db = await fresh();
+    await proxy(db.url);
+    await db.query(`INSERT INTO "LiteLLM_VerificationToken" ("token") VALUES ($1)`, ['a'.repeat(64)]);
+    const [row] = await db.query<Record<string, unknown>>(`SELECT * FROM "LiteLLM_VerificationToken" WHERE "token" = $1`, ['a'.repeat(64)]);
+    expect(row).toMatchObject({
+      spend: 0,
+      models: [],
+      metadata: {},
+      expires: null,
+      max_budget: null,
+      key_alias: null,
+      blocked: null,
+      budget_duration: null,
+      rpm_limit: null,
+      tpm_limit: null,
+      max_parallel_requests: null,
+    });
+    expect(row.created_at).toBeInstanceOf(Date);
+  });
+
+  it('npm run migration:run and migration:revert work on a fresh database through ormconfig.ts', async () => {
+    const db = await fresh();
+    const env = { ...process.env, DATABASE_URL: db.url, CI: 'true' };
+    const npm = (script: string) => run('npm', ['run', '--silent', script], { cwd: REPO_ROOT, env, timeout: 30_000 });
+
+    await npm('migration:run');
+    expect(await tables(db)).toEqual(LITELLM_TABLES);
+    expect(await applied(db)).toEqual(['CreateLiteLLMSchema1764040000000']);
+
+    await npm('migration:revert');
+    expect(await tables(db)).toEqual([]);
+    expect(await applied(db)).toEqual([]);
+
+    // And the app migrates a database the CLI has reverted.
+    await proxy(db.url);
+    expect(await tables(db)).toEqual(LITELLM_TABLES);
+  });
+});
