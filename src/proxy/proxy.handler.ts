@@ -48,6 +48,8 @@ interface Call {
   /** Ours alone: the spend row's id when the backend gave none. */
   callId: string;
   t0: number;
+  /** Time spent waiting on backends in failed attempts: not the proxy's overhead. */
+  backendMs: number;
   startTime: number;
   endpoint: Endpoint;
   principal: Principal;
@@ -126,11 +128,11 @@ export class ProxyHandler {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): void {
-    this.serve(req, res, endpoint).catch((err: unknown) => this.sendError(res, toApiError(err, this.logger), requestIdFor(req)));
+    const t0 = performance.now();
+    this.serve(req, res, endpoint, t0).catch((err: unknown) => this.sendError(res, toApiError(err, this.logger), requestIdFor(req), t0));
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> {
-    const t0 = performance.now();
+  private async serve(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, t0: number): Promise<void> {
     const startTime = Date.now();
     const requestId = requestIdFor(req);
     let principal: Principal;
@@ -141,7 +143,7 @@ export class ProxyHandler {
       body = this.parse(raw);
     } catch (err) {
       req.resume();
-      return this.sendError(res, toApiError(err, this.logger), requestId);
+      return this.sendError(res, toApiError(err, this.logger), requestId, t0);
     }
     const alias = body.model as string;
     const group = this.registry.group(alias);
@@ -158,7 +160,7 @@ export class ProxyHandler {
         lease = { release: () => undefined };
       }
     } catch (err) {
-      return this.sendError(res, toApiError(err, this.logger), requestId);
+      return this.sendError(res, toApiError(err, this.logger), requestId, t0);
     }
 
     const stream = endpoint.streamable && body.stream === true;
@@ -173,7 +175,7 @@ export class ProxyHandler {
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    const call: Call = { requestId, callId: randomUUID(), t0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', abort, lease };
+    const call: Call = { requestId, callId: randomUUID(), t0, backendMs: 0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', abort, lease };
     await this.forward(call, body, group, res, stream, wantsUsage);
   }
 
@@ -223,6 +225,7 @@ export class ProxyHandler {
           requestId: call.requestId,
         });
       } catch (err) {
+        call.backendMs += performance.now() - tUp;
         this.router.finished(dep);
         if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
         const code = errorCode(err);
@@ -238,6 +241,7 @@ export class ProxyHandler {
       const status = up.statusCode;
       if (status >= 400) {
         const text = await up.body.text().catch(() => '');
+        call.backendMs += performance.now() - tUp;
         this.router.finished(dep);
         const message = upstreamMessage(text);
         if (status >= 500 || status === 429) {
@@ -250,7 +254,7 @@ export class ProxyHandler {
         }
         const err = new ApiError(status, STATUS_TYPES[status] ?? ErrorType.InvalidRequest, message);
         this.finish(call, dep, 'failure', undefined, null, { error_type: err.type, status_code: status });
-        return this.sendError(res, err, call.requestId);
+        return this.sendError(res, err, call.requestId, call.t0, call.backendMs);
       }
       if (stream) return this.pipeStream(call, dep, up, res, wantsUsage, tUp);
       return this.sendWhole(call, dep, up, res, tUp);
@@ -258,7 +262,7 @@ export class ProxyHandler {
     const err = lastError ?? new ApiError(502, ErrorType.Upstream, `No backend answered for model=${call.alias}`);
     if (lastDeployment) this.finish(call, lastDeployment, 'failure', undefined, null, { error_type: err.type, status_code: err.status });
     else call.lease.release(0);
-    this.sendError(res, err, call.requestId);
+    this.sendError(res, err, call.requestId, call.t0, call.backendMs);
   }
 
   private async sendWhole(call: Call, dep: DeploymentConfig, up: Dispatcher.ResponseData, res: ServerResponse, tUp: number): Promise<void> {
@@ -266,6 +270,7 @@ export class ProxyHandler {
     try {
       buf = Buffer.from(await up.body.arrayBuffer());
     } catch (err) {
+      call.backendMs += performance.now() - tUp;
       this.router.finished(dep);
       if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
       this.router.failed(dep);
@@ -274,12 +279,12 @@ export class ProxyHandler {
         ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: Request timed out waiting for model=${call.alias}`)
         : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} broke off its answer (${code ?? (err as Error).message})`);
       this.finish(call, dep, 'failure', undefined, null, { error_type: e.type });
-      return this.sendError(res, e, call.requestId);
+      return this.sendError(res, e, call.requestId, call.t0, call.backendMs);
     }
     const tDone = performance.now();
     this.router.finished(dep);
     const usage = extractUsage(buf);
-    const overhead = performance.now() - call.t0 - (tDone - tUp);
+    const overhead = performance.now() - call.t0 - call.backendMs - (tDone - tUp);
     res.writeHead(up.statusCode, {
       'content-type': (up.headers['content-type'] as string | undefined) ?? 'application/json',
       'content-length': buf.length,
@@ -298,7 +303,7 @@ export class ProxyHandler {
     let firstChunkAt: number | null = null;
     let ended = false;
     // Time in the proxy before the backend took over; the rest of a stream is the backend's.
-    const overhead = tUp - call.t0;
+    const overhead = tUp - call.t0 - call.backendMs;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -385,13 +390,20 @@ export class ProxyHandler {
     });
   }
 
-  private sendError(res: ServerResponse, err: ApiError, requestId: string): void {
+  /** `backendMs`: time this request waited on backends, left out of the overhead header. */
+  private sendError(res: ServerResponse, err: ApiError, requestId: string, t0: number, backendMs = 0): void {
     if (res.headersSent) {
       if (!res.writableEnded) res.end();
       return;
     }
     const payload = JSON.stringify(err.body());
-    res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-request-id': requestId, ...err.headers });
+    res.writeHead(err.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+      'x-request-id': requestId,
+      'x-litellm-overhead-duration-ms': (performance.now() - t0 - backendMs).toFixed(3),
+      ...err.headers,
+    });
     res.end(payload);
   }
 }
