@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,5 +118,29 @@ describe('migrations', { timeout: 90_000 }, () => {
     // And the app migrates a database the CLI has reverted.
     await proxy(db.url);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
+  });
+
+  it('migration:generate finds no difference between the entities and a freshly migrated database', async () => {
+    const db = await fresh();
+    const dir = mkdtempSync(join(tmpdir(), 'mp-generate-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...process.env, DATABASE_URL: db.url, CI: 'true' };
+    const npm = (...args: string[]) =>
+      run('npm', ['run', '--silent', ...args], { cwd: REPO_ROOT, env, timeout: 60_000 }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (err: { code?: number; stdout?: string }) => ({ code: err.code, stdout: err.stdout ?? '' }),
+      );
+    expect((await npm('migration:run')).code).toBe(0);
+
+    // `--check` exits 0 only when there is no difference; otherwise it prints the migration it would write.
+    const check = await npm('migration:generate', '--', join(dir, 'Check'), '--check');
+    expect(check.stdout).toContain('No changes in database schema were found');
+    expect(check.code).toBe(0);
+
+    // What operators run: with nothing to write, TypeORM says so, exits 1 and writes no file.
+    const plain = await npm('migration:generate', '--', join(dir, 'Check'));
+    expect(plain.stdout).toContain('No changes in database schema were found');
+    expect(plain.code).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -1,10 +1,15 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { BudgetEntity } from './entities/budget.entity.js';
+import { ConfigEntity } from './entities/config.entity.js';
+import { TeamEntity } from './entities/team.entity.js';
+import { UserEntity } from './entities/user.entity.js';
 import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
 import { ProxyModelEntity } from '../models/proxy-model.entity.js';
 import { SpendLogEntity } from '../spend/spend-log.entity.js';
 
-export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity];
+/** Every LiteLLM table, mapped column for column, so `migration:generate` proposes only real changes. */
+export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity, UserEntity, TeamEntity, BudgetEntity, ConfigEntity];
 
 /** The one place for database options, used by the app and by `ormconfig.ts`. */
 export function buildDataSourceOptions(url: string): DataSourceOptions {

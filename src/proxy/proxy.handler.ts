@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger as NestLogger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -7,9 +7,11 @@ import { AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import { toApiError } from '../common/api-exception.filter.js';
+import { LOGGER, type Logger } from '../common/logger.js';
 import { requestIdFor } from '../common/request-id.js';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig } from '../config/config.types.js';
 import { type Lease, LimitsService } from '../limits/limits.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
 import { BudgetService } from '../spend/budget.service.js';
 import { costOf, type Usage } from '../spend/spend-entry.js';
@@ -41,8 +43,22 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const STATUS_TYPES: Record<number, string> = { 400: ErrorType.InvalidRequest, 401: ErrorType.Authentication, 403: ErrorType.Permission, 404: ErrorType.NotFound, 422: ErrorType.InvalidRequest, 429: ErrorType.RateLimit };
 
+/** What one request's log line and metrics say; filled in as the request goes. */
+interface Trace {
+  requestId: string;
+  /** Set once the alias is known to exist, so metric labels stay bounded whatever clients send. */
+  alias: string;
+  deployment: string;
+  tokensIn: number;
+  tokensOut: number;
+  spend: number;
+  ttftMs: number | null;
+  errorType?: string;
+}
+
 /** State of one request through the proxy. */
 interface Call {
+  trace: Trace;
   /** Echoed as `x-request-id` (the caller's own id when it sent one). */
   requestId: string;
   /** Ours alone: the spend row's id when the backend gave none. */
@@ -109,7 +125,7 @@ function errorCode(err: unknown): string | undefined {
  */
 @Injectable()
 export class ProxyHandler {
-  private readonly logger = new Logger('Proxy');
+  private readonly logger = new NestLogger('Proxy');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -120,6 +136,8 @@ export class ProxyHandler {
     private readonly budgets: BudgetService,
     private readonly spend: SpendWriter,
     private readonly limits: LimitsService,
+    private readonly metrics: MetricsService,
+    @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
   /** The endpoint this request is for, when the fast path serves it. */
@@ -129,12 +147,27 @@ export class ProxyHandler {
 
   handle(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): void {
     const t0 = performance.now();
-    this.serve(req, res, endpoint, t0).catch((err: unknown) => this.sendError(res, toApiError(err, this.logger), requestIdFor(req), t0));
+    const trace: Trace = { requestId: '', alias: '', deployment: '', tokensIn: 0, tokensOut: 0, spend: 0, ttftMs: null };
+    this.metrics.started();
+    res.once('close', () => this.observe(trace, res.statusCode, t0));
+    this.serve(req, res, endpoint, t0, trace).catch((err: unknown) => this.sendError(res, toApiError(err, this.logger), requestIdFor(req), t0));
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, t0: number): Promise<void> {
+  /** One log line (never prompts, completions or keys) and one metrics observation per request. */
+  private observe(trace: Trace, status: number, t0: number): void {
+    const ms = performance.now() - t0;
+    const model = trace.alias || 'unknown';
+    this.metrics.finished(model, status, ms / 1000, trace.ttftMs === null ? null : trace.ttftMs / 1000, trace.tokensIn, trace.tokensOut, trace.spend);
+    this.log.info(
+      { req_id: trace.requestId, model, deployment: trace.deployment || undefined, status, ms: Math.round(ms * 10) / 10, tokens_in: trace.tokensIn, tokens_out: trace.tokensOut, ttft_ms: trace.ttftMs ?? undefined, error_type: trace.errorType },
+      'request',
+    );
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, t0: number, trace: Trace): Promise<void> {
     const startTime = Date.now();
     const requestId = requestIdFor(req);
+    trace.requestId = requestId;
     let principal: Principal;
     let body: Record<string, unknown>;
     try {
@@ -175,7 +208,8 @@ export class ProxyHandler {
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-    const call: Call = { requestId, callId: randomUUID(), t0, backendMs: 0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', abort, lease };
+    trace.alias = alias;
+    const call: Call = { trace, requestId, callId: randomUUID(), t0, backendMs: 0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', abort, lease };
     await this.forward(call, body, group, res, stream, wantsUsage);
   }
 
@@ -230,11 +264,11 @@ export class ProxyHandler {
         if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
         const code = errorCode(err);
         if (code && TIMEOUT_ERRORS.has(code)) {
-          this.router.failed(dep);
+          this.backendFailed(call, dep, 'timeout');
           lastError = new ApiError(408, ErrorType.Timeout, `litellm.Timeout: Request timed out after ${(dep.timeoutMs ?? requestTimeoutMs) / 1000} s waiting for model=${call.alias}`);
           break;
         }
-        this.router.failed(dep);
+        this.backendFailed(call, dep, 'connection');
         lastError = new ApiError(502, ErrorType.Upstream, `litellm.APIConnectionError: could not reach a backend for model=${call.alias} (${code ?? (err as Error).message})`);
         continue;
       }
@@ -245,7 +279,7 @@ export class ProxyHandler {
         this.router.finished(dep);
         const message = upstreamMessage(text);
         if (status >= 500 || status === 429) {
-          this.router.failed(dep);
+          this.backendFailed(call, dep, status === 429 ? 'http_429' : 'http_5xx');
           lastError =
             status === 429
               ? new ApiError(429, ErrorType.RateLimit, `Backend for model=${call.alias} is overloaded: ${message}`, null, { 'retry-after': '1' })
@@ -273,8 +307,8 @@ export class ProxyHandler {
       call.backendMs += performance.now() - tUp;
       this.router.finished(dep);
       if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
-      this.router.failed(dep);
       const code = errorCode(err);
+      this.backendFailed(call, dep, code && TIMEOUT_ERRORS.has(code) ? 'timeout' : 'broken_answer');
       const e = code && TIMEOUT_ERRORS.has(code)
         ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: Request timed out waiting for model=${call.alias}`)
         : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} broke off its answer (${code ?? (err as Error).message})`);
@@ -318,7 +352,7 @@ export class ProxyHandler {
       ended = true;
       this.router.finished(dep);
       if (error) {
-        this.router.failed(dep);
+        this.backendFailed(call, dep, error.status === 408 ? 'timeout' : 'mid_stream');
         if (!res.destroyed) res.end(`data: ${JSON.stringify(error.body())}\n\n`);
       } else if (!res.destroyed) {
         res.end();
@@ -357,16 +391,30 @@ export class ProxyHandler {
     });
   }
 
+  /** A backend failure: counts toward the deployment's cooldown and the upstream-error metric. */
+  private backendFailed(call: Call, dep: DeploymentConfig, kind: string): void {
+    this.router.failed(dep);
+    this.metrics.upstreamError(call.alias, kind);
+  }
+
   /** Books the request (success or failure) and frees its limit slot. */
   private finish(call: Call, dep: DeploymentConfig, status: 'success' | 'failure', usage: Usage | undefined, firstChunkAt: number | null, extra?: Record<string, unknown>, responseId?: string): void {
     const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
     call.lease.release(tokens);
     const key = call.principal.kind === 'virtual' ? call.principal.key : undefined;
+    const spend = status === 'success' ? costOf(dep, usage) : 0;
+    const t = call.trace;
+    t.deployment = dep.id;
+    t.tokensIn = usage?.prompt_tokens ?? 0;
+    t.tokensOut = usage?.completion_tokens ?? 0;
+    t.spend = spend;
+    t.ttftMs = firstChunkAt === null ? null : firstChunkAt - call.startTime;
+    if (extra?.error_type) t.errorType = String(extra.error_type);
     this.spend.book({
       requestId: responseId ?? call.callId,
       callType: call.endpoint.callType,
       apiKey: key?.token ?? '',
-      spend: status === 'success' ? costOf(dep, usage) : 0,
+      spend,
       promptTokens: usage?.prompt_tokens ?? 0,
       completionTokens: usage?.completion_tokens ?? 0,
       startTime: call.startTime,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startProxy, type ProxyApp } from '../../src/bootstrap.js';
+import type { Logger } from '../../src/common/logger.js';
 
 export const MASTER_KEY = 'sk-fc-test-master-key-0123456789';
 export const SALT_KEY = 'sk-salt-test-salt-key-0123456789';
@@ -19,6 +20,8 @@ export interface TestProxyOptions {
   /** Extra top-level YAML sections (router_settings, litellm_settings...), as objects. */
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** A pino logger to capture what the app logs (default: silent). */
+  logger?: Logger;
 }
 
 export interface TestProxy {
@@ -50,7 +53,7 @@ export async function startTestProxy(opts: TestProxyOptions): Promise<TestProxy>
     SPEND_FLUSH_MS: '50',
     ...opts.env,
   };
-  const proxy = await startProxy(env, { logger: false });
+  const proxy = await startProxy(env, { logger: opts.logger ?? false });
   const url = proxy.url;
   return {
     proxy,
