@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { SALT_KEY, startTestProxy, type TestProxy } from './helpers/proxy.js';
-import { waitFor } from './helpers/sdk.js';
+import { closedPort, waitFor } from './helpers/sdk.js';
 
 const UPSTREAM_SECRET = 'upstream-secret-key-Zq81';
 
@@ -117,6 +117,18 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
     expect(del.status).toBe(400);
     expect(((await del.json()) as { error: { message: string } }).error.message).toContain('config file');
     expect((await a.fetch('/model/delete', { method: 'POST', json: { id: 'no-such-model' } })).status).toBe(404);
+  });
+
+  it('a deployment fixed with /model/update serves at once, without waiting out its cooldown', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/v1`;
+    const res = await a.fetch('/model/new', { method: 'POST', json: { model_name: 'flaky', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: dead, api_key: UPSTREAM_SECRET } } });
+    const id = ((await res.json()) as { model_info: { id: string } }).model_info.id;
+    // One request and its retries reach allowed_fails (3): the deployment cools down.
+    expect((await a.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'flaky', messages: [] } })).status).toBe(502);
+    expect((await a.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'flaky', messages: [] } })).status).toBe(429);
+    expect((await a.fetch('/model/update', { method: 'POST', json: { model_id: id, litellm_params: { api_base: mock.url } } })).status).toBe(200);
+    expect((await chat(a, 'flaky')).choices).toHaveLength(1);
+    expect((await a.fetch('/model/delete', { method: 'POST', json: { id } })).status).toBe(200);
   });
 
   it('reads a row written in LiteLLM format by the reference algorithm', async () => {

@@ -314,6 +314,18 @@ describe('spend: accounting, budgets and reports', () => {
       expect((await keyRow(k.token_id)).spend).toBe(0);
     });
 
+    it('regenerating a key carries the spend booked under its old hash, written or not', async () => {
+      const k = await generateKey(slow, { max_budget: 10 * c });
+      await ask(slow.client(k.key), uniqueTag('regen-pending'));
+      const res = await slow.fetch('/key/regenerate', { method: 'POST', json: { key: k.key } });
+      expect(res.status).toBe(200);
+      const fresh = (await res.json()) as { key: string; token_id: string };
+      await ask(slow.client(fresh.key), uniqueTag('regen-pending'));
+      // /spend/logs writes what is pending first.
+      expect((await slow.fetch('/spend/logs?page_size=1')).status).toBe(200);
+      expectMoney((await keyRow(fresh.token_id)).spend, 2 * c);
+    });
+
     it('a budget a little above one request admits the second request and refuses the third', async () => {
       const tag = uniqueTag('budget-1.5');
       const k = await generateKey(app, { max_budget: 1.5 * c });

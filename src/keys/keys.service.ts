@@ -6,6 +6,7 @@ import { addDuration } from '../common/duration.js';
 import { hashKey, maskKey } from '../common/secrets.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { BudgetService } from '../spend/budget.service.js';
+import { RENAME } from '../spend/spend-writer.service.js';
 import { type KeyRecord, type KeyRow, toKeyRecord } from './key-record.js';
 import type { DeleteKeysDto, GenerateKeyDto, KeySettingsDto, ListKeysQueryDto, UpdateKeyDto } from './key.dto.js';
 import { VerificationTokenEntity } from './verification-token.entity.js';
@@ -130,8 +131,8 @@ export class KeysService {
     return { key, token_id: token, duration: dto.duration ?? null, ...this.view(saved) };
   }
 
-  private async load(m: EntityManager, key: string): Promise<VerificationTokenEntity> {
-    const e = await m.findOne(VerificationTokenEntity, { where: { token: tokenOf(key) } });
+  private async load(m: EntityManager, key: string, lock = false): Promise<VerificationTokenEntity> {
+    const e = await m.findOne(VerificationTokenEntity, { where: { token: tokenOf(key) }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!e) throw ApiError.notFound(`Key not found: ${key.startsWith('sk-') ? maskKey(key) : key}`, 'key');
     return e;
   }
@@ -180,7 +181,8 @@ export class KeysService {
     const token = hashKey(key);
     const now = new Date();
     const { saved, oldToken } = await this.dataSource.transaction(async (m) => {
-      const e = await this.load(m, oldKey);
+      // Locked: a spend write waits, so the copy below carries the latest spend.
+      const e = await this.load(m, oldKey, true);
       if (await m.exists(VerificationTokenEntity, { where: { token } })) throw ApiError.badRequest('new_key already exists', 'new_key');
       const oldToken = e.token;
       // The primary key changes: insert the new row, then remove the old.
@@ -191,6 +193,8 @@ export class KeysService {
       await m.delete(VerificationTokenEntity, { token: oldToken });
       return { saved, oldToken };
     });
+    // Spend booked under the old hash (queued, or from requests still running) follows the key.
+    await this.events.publish('proxy_key_change', `${RENAME}${oldToken}>${token}`);
     await this.changed(oldToken, token);
     return { key, token_id: token, ...this.view(saved) };
   }

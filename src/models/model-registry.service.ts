@@ -11,6 +11,7 @@ export class ModelRegistry {
   private dbDeployments: DeploymentConfig[] = [];
   private byAlias = new Map<string, DeploymentConfig[]>();
   private byId = new Map<string, DeploymentConfig>();
+  private readonly listeners: Array<(changedIds: string[]) => void> = [];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.configDeployments = config.proxy.deployments;
@@ -38,6 +39,11 @@ export class ModelRegistry {
     return this.byId.get(id);
   }
 
+  /** Called with the ids of deployments that are new or point somewhere else after a change. */
+  onChange(listener: (changedIds: string[]) => void): void {
+    this.listeners.push(listener);
+  }
+
   setConfigDeployments(deployments: DeploymentConfig[]): void {
     this.configDeployments = deployments;
     this.rebuild();
@@ -57,7 +63,13 @@ export class ModelRegistry {
       else byAlias.set(d.modelName, [d]);
       byId.set(d.id, d);
     }
+    const target = (d: DeploymentConfig) => `${d.apiBase}\n${d.upstreamModel}\n${d.apiKey ?? ''}`;
+    const changed = [...byId.values()].filter((d) => {
+      const before = this.byId.get(d.id);
+      return !before || target(before) !== target(d);
+    });
     this.byAlias = byAlias;
     this.byId = byId;
+    if (changed.length > 0) for (const listener of this.listeners) listener(changed.map((d) => d.id));
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig, type RouterSettings } from '../config/config.types.js';
+import { ModelRegistry } from '../models/model-registry.service.js';
 
 interface DeploymentState {
   inFlight: number;
@@ -21,8 +22,18 @@ export class RouterService {
   private readonly state = new Map<string, DeploymentState>();
   readonly settings: RouterSettings;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, registry: ModelRegistry) {
     this.settings = config.proxy.router;
+    // A deployment fixed by an operator (new api_base, key…) gets a clean slate, not the old cooldown.
+    registry.onChange((ids) => {
+      for (const id of ids) {
+        const s = this.state.get(id);
+        if (s) {
+          s.failures = [];
+          s.coolUntil = 0;
+        }
+      }
+    });
   }
 
   private stateOf(id: string): DeploymentState {

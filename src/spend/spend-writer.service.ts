@@ -1,10 +1,13 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { entrySize, type SpendEntry } from './spend-entry.js';
 
 const MAX_BATCH = 2000;
+/** NOTIFY payload prefix announcing `rename:<old hash>><new hash>` on regenerate. */
+export const RENAME = 'rename:';
+const RENAME_TTL_MS = 30 * 60_000;
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 /*
@@ -65,6 +68,8 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly pending = new Map<string, number>();
   /** Key spend as the last flush returned it (newer than the auth cache's copy). */
   private readonly written = new Map<string, number>();
+  /** Regenerated keys: requests still running under the old hash book onto the new one. */
+  private readonly renames = new Map<string, { token: string; until: number }>();
   /** Written rows since start, for metrics. */
   flushedTotal = 0;
 
@@ -74,8 +79,16 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     events: DbEventsService,
   ) {
     this.maxBytes = Number(process.env.SPEND_QUEUE_MAX_BYTES) || DEFAULT_MAX_BYTES;
-    // A key changed elsewhere (budget reset, spend edited): forget the spend we last saw for it.
-    events.subscribe('proxy_key_change', (token) => (token === '*' ? this.written.clear() : this.written.delete(token)));
+    events.subscribe('proxy_key_change', (payload) => {
+      if (payload.startsWith(RENAME)) {
+        const [from, to] = payload.slice(RENAME.length).split('>');
+        if (from && to) this.rename(from, to);
+        return;
+      }
+      // A key changed elsewhere (budget reset, spend edited): forget the spend we last saw for it.
+      if (payload === '*') this.written.clear();
+      else this.written.delete(payload);
+    });
   }
 
   onModuleInit(): void {
@@ -84,6 +97,10 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   book(entry: SpendEntry): void {
+    if (this.renames.size > 0) {
+      const to = this.renames.get(entry.apiKey);
+      if (to) entry.apiKey = to.token;
+    }
     const size = entrySize(entry);
     if (this.queueBytes + size > this.maxBytes) {
       // Bounded memory: refusing new records beats taking the process down. Loud, counted.
@@ -96,6 +113,24 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     this.queue.push(entry);
     this.queueBytes += size;
     if (entry.apiKey && entry.spend > 0) this.pending.set(entry.apiKey, (this.pending.get(entry.apiKey) ?? 0) + entry.spend);
+  }
+
+  /**
+   * A key was regenerated: what is queued or still to come under the old hash belongs to the new
+   * row (the old one is gone, so an UPDATE on it would lose the money).
+   */
+  rename(from: string, to: string): void {
+    const now = Date.now();
+    for (const [k, v] of this.renames) if (v.until < now) this.renames.delete(k);
+    // Long enough for any request that started under the old key to finish.
+    this.renames.set(from, { token: to, until: now + RENAME_TTL_MS });
+    for (const e of this.queue) if (e.apiKey === from) e.apiKey = to;
+    const pending = this.pending.get(from);
+    if (pending !== undefined) {
+      this.pending.delete(from);
+      this.pending.set(to, (this.pending.get(to) ?? 0) + pending);
+    }
+    this.written.delete(from);
   }
 
   /** Current spend of a key: the larger of the cached and last-written totals, plus what is not yet written. */
@@ -161,9 +196,30 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     try {
       // Structured result: a plain query() answers [rows, count] for an UPDATE.
       const result = await runner.query(FLUSH_SQL, cols, true);
-      for (const r of result.records as Array<{ token: string; spend: number }>) this.written.set(r.token, r.spend);
+      const updated = new Set<string>();
+      for (const r of result.records as Array<{ token: string; spend: number }>) {
+        this.written.set(r.token, r.spend);
+        updated.add(r.token);
+      }
+      await this.carryOverRenamed(runner, batch, updated);
     } finally {
       await runner.release();
+    }
+  }
+
+  /**
+   * A key regenerated while this batch was being written: its old row was gone when the UPDATE ran,
+   * so the amount goes to the new row. (Log rows keep the hash the request was made with.)
+   */
+  private async carryOverRenamed(runner: QueryRunner, batch: SpendEntry[], updated: Set<string>): Promise<void> {
+    if (this.renames.size === 0) return;
+    const missed = new Map<string, number>();
+    for (const e of batch) {
+      const to = e.spend > 0 && !updated.has(e.apiKey) ? this.renames.get(e.apiKey)?.token : undefined;
+      if (to) missed.set(to, (missed.get(to) ?? 0) + e.spend);
+    }
+    for (const [token, amount] of missed) {
+      await runner.query(`UPDATE "LiteLLM_VerificationToken" SET spend = spend + $2 WHERE token = $1`, [token, amount]);
     }
   }
 
