@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '../common/api-error.js';
-import { hashKey, maskKey, safeEqual } from '../common/secrets.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { maskKey } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import type { KeyRecord } from '../keys/key-record.js';
@@ -24,7 +25,7 @@ export class AuthService {
   private readonly unknown = new Map<string, number>();
   /** Bumped by every invalidation: a DB read that raced a change must not refill the cache with the old row. */
   private generation = 0;
-  private readonly masterHash: string;
+  private readonly masterDigest: Buffer;
   private readonly master: Principal = { kind: 'master' };
 
   constructor(
@@ -32,7 +33,7 @@ export class AuthService {
     private readonly keys: KeysService,
     events: DbEventsService,
   ) {
-    this.masterHash = hashKey(config.masterKey);
+    this.masterDigest = createHash('sha256').update(config.masterKey).digest();
     events.subscribe('proxy_key_change', (token) => this.invalidate(token));
   }
 
@@ -54,8 +55,11 @@ export class AuthService {
   }
 
   async authenticateKey(key: string): Promise<Principal> {
-    const token = hashKey(key);
-    if (safeEqual(token, this.masterHash)) return this.master;
+    // One SHA-256 per request: its digest is compared with the master key's in constant time,
+    // and its hex is the `token` the cache and the database know.
+    const digest = createHash('sha256').update(key).digest();
+    if (timingSafeEqual(digest, this.masterDigest)) return this.master;
+    const token = digest.toString('hex');
     const record = await this.lookup(token);
     if (!record) {
       throw ApiError.unauthorized(`Authentication Error, Invalid proxy server token passed. Received API Key = ${maskKey(key)}, Key Hash (Token) =${token}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``);

@@ -2,6 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SpendWriter } from '../spend/spend-writer.service.js';
 
+interface ModelChildren {
+  duration: Histogram.Internal<string>;
+  ttft: Histogram.Internal<string>;
+  tokensIn: Counter.Internal;
+  tokensOut: Counter.Internal;
+  spend: Counter.Internal;
+  byStatus: Map<number, Counter.Internal>;
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
 /** Prometheus metrics. Recording is a few map lookups and additions: cheap enough for /v1. */
@@ -27,15 +36,37 @@ export class MetricsService {
     this.inFlight.inc();
   }
 
+  /** Label-bound children, cached: prom-client otherwise hashes the labels on every call. */
+  private readonly perModel = new Map<string, ModelChildren>();
+
+  private childrenOf(model: string): ModelChildren {
+    let c = this.perModel.get(model);
+    if (!c) {
+      c = {
+        duration: this.duration.labels(model),
+        ttft: this.ttft.labels(model),
+        tokensIn: this.tokens.labels(model, 'in'),
+        tokensOut: this.tokens.labels(model, 'out'),
+        spend: this.spend.labels(model),
+        byStatus: new Map(),
+      };
+      this.perModel.set(model, c);
+    }
+    return c;
+  }
+
   /** One finished /v1 request. */
   finished(model: string, status: number, seconds: number, ttftSeconds: number | null, tokensIn: number, tokensOut: number, spend: number): void {
     this.inFlight.dec();
-    this.requests.inc({ model, status: String(status) });
-    this.duration.observe({ model }, seconds);
-    if (ttftSeconds !== null) this.ttft.observe({ model }, ttftSeconds);
-    if (tokensIn) this.tokens.inc({ model, direction: 'in' }, tokensIn);
-    if (tokensOut) this.tokens.inc({ model, direction: 'out' }, tokensOut);
-    if (spend) this.spend.inc({ model }, spend);
+    const c = this.childrenOf(model);
+    let requests = c.byStatus.get(status);
+    if (!requests) c.byStatus.set(status, (requests = this.requests.labels(model, String(status))));
+    requests.inc();
+    c.duration.observe(seconds);
+    if (ttftSeconds !== null) c.ttft.observe(ttftSeconds);
+    if (tokensIn) c.tokensIn.inc(tokensIn);
+    if (tokensOut) c.tokensOut.inc(tokensOut);
+    if (spend) c.spend.inc(spend);
   }
 
   upstreamError(model: string, kind: string): void {

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger as NestLogger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
 import { AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError, ErrorType } from '../common/api-error.js';
@@ -18,6 +17,7 @@ import { costOf, type Usage } from '../spend/spend-entry.js';
 import { SpendWriter } from '../spend/spend-writer.service.js';
 import { RouterService } from './router.service.js';
 import { SseTap } from './sse-tap.js';
+import { UpstreamCall } from './upstream-call.js';
 import { UpstreamClient } from './upstream.client.js';
 import { extractId, extractUsage } from './usage.js';
 
@@ -71,7 +71,9 @@ interface Call {
   principal: Principal;
   alias: string;
   user: string;
-  abort: AbortController;
+  /** The client went away; `upstream` is the backend call to stop. */
+  aborted: boolean;
+  upstream?: UpstreamCall;
   lease: Lease;
 }
 
@@ -204,12 +206,13 @@ export class ProxyHandler {
       // Ask vLLM for usage on every stream, so it can be booked; the client sees it only if it asked.
       if (!wantsUsage) body.stream_options = { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true };
     }
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
     trace.alias = alias;
-    const call: Call = { trace, requestId, callId: randomUUID(), t0, backendMs: 0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', abort, lease };
+    const call: Call = { trace, requestId, callId: randomUUID(), t0, backendMs: 0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', aborted: false, lease };
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      call.aborted = true;
+      call.upstream?.abort();
+    });
     await this.forward(call, body, group, res, stream, wantsUsage);
   }
 
@@ -248,20 +251,19 @@ export class ProxyHandler {
       body.model = dep.upstreamModel;
       const tUp = performance.now();
       this.router.started(dep);
-      let up: Dispatcher.ResponseData;
+      const up = new UpstreamCall();
+      call.upstream = up;
+      this.upstream.dispatch(
+        { deployment: dep, path: call.endpoint.upstreamPath, body: JSON.stringify(body), timeoutMs: dep.timeoutMs ?? requestTimeoutMs, requestId: call.requestId },
+        up,
+      );
+      if (call.aborted) up.abort();
       try {
-        up = await this.upstream.request({
-          deployment: dep,
-          path: call.endpoint.upstreamPath,
-          body: JSON.stringify(body),
-          signal: call.abort.signal,
-          timeoutMs: dep.timeoutMs ?? requestTimeoutMs,
-          requestId: call.requestId,
-        });
+        await up.started;
       } catch (err) {
         call.backendMs += performance.now() - tUp;
         this.router.finished(dep);
-        if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
+        if (call.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
         const code = errorCode(err);
         if (code && TIMEOUT_ERRORS.has(code)) {
           this.backendFailed(call, dep, 'timeout');
@@ -272,9 +274,9 @@ export class ProxyHandler {
         lastError = new ApiError(502, ErrorType.Upstream, `litellm.APIConnectionError: could not reach a backend for model=${call.alias} (${code ?? (err as Error).message})`);
         continue;
       }
-      const status = up.statusCode;
+      const status = up.status;
       if (status >= 400) {
-        const text = await up.body.text().catch(() => '');
+        const text = await up.collect().then((b) => b.toString('utf8'), () => '');
         call.backendMs += performance.now() - tUp;
         this.router.finished(dep);
         const message = upstreamMessage(text);
@@ -299,14 +301,14 @@ export class ProxyHandler {
     this.sendError(res, err, call.requestId, call.t0, call.backendMs);
   }
 
-  private async sendWhole(call: Call, dep: DeploymentConfig, up: Dispatcher.ResponseData, res: ServerResponse, tUp: number): Promise<void> {
+  private async sendWhole(call: Call, dep: DeploymentConfig, up: UpstreamCall, res: ServerResponse, tUp: number): Promise<void> {
     let buf: Buffer;
     try {
-      buf = Buffer.from(await up.body.arrayBuffer());
+      buf = await up.collect();
     } catch (err) {
       call.backendMs += performance.now() - tUp;
       this.router.finished(dep);
-      if (call.abort.signal.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
+      if (call.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
       const code = errorCode(err);
       this.backendFailed(call, dep, code && TIMEOUT_ERRORS.has(code) ? 'timeout' : 'broken_answer');
       const e = code && TIMEOUT_ERRORS.has(code)
@@ -319,8 +321,9 @@ export class ProxyHandler {
     this.router.finished(dep);
     const usage = extractUsage(buf);
     const overhead = performance.now() - call.t0 - call.backendMs - (tDone - tUp);
-    res.writeHead(up.statusCode, {
-      'content-type': (up.headers['content-type'] as string | undefined) ?? 'application/json',
+    const contentType = up.headers['content-type'];
+    res.writeHead(up.status, {
+      'content-type': typeof contentType === 'string' ? contentType : 'application/json',
       'content-length': buf.length,
       'x-request-id': call.requestId,
       'x-litellm-call-id': call.callId,
@@ -331,9 +334,8 @@ export class ProxyHandler {
     this.finish(call, dep, 'success', usage, null, undefined, extractId(buf));
   }
 
-  private pipeStream(call: Call, dep: DeploymentConfig, up: Dispatcher.ResponseData, res: ServerResponse, wantsUsage: boolean, tUp: number): void {
+  private pipeStream(call: Call, dep: DeploymentConfig, up: UpstreamCall, res: ServerResponse, wantsUsage: boolean, tUp: number): void {
     const tap = new SseTap(!wantsUsage);
-    const src = up.body;
     let firstChunkAt: number | null = null;
     let ended = false;
     // Time in the proxy before the backend took over; the rest of a stream is the backend's.
@@ -350,6 +352,7 @@ export class ProxyHandler {
     const end = (outcome: 'success' | 'failure', error?: ApiError) => {
       if (ended) return;
       ended = true;
+      res.off('drain', onDrain);
       this.router.finished(dep);
       if (error) {
         this.backendFailed(call, dep, error.status === 408 ? 'timeout' : 'mid_stream');
@@ -359,35 +362,38 @@ export class ProxyHandler {
       }
       this.finish(call, dep, outcome, tap.usage, firstChunkAt, error ? { error_type: error.type } : undefined, tap.id);
     };
-    const onDrain = () => src.resume();
+    const onDrain = () => up.resume();
     res.on('drain', onDrain);
-    src.on('data', (chunk: Buffer) => {
-      firstChunkAt ??= Date.now();
-      const out = tap.push(chunk);
-      if (out && !res.write(out)) src.pause();
-    });
-    src.on('end', () => {
-      const rest = tap.rest();
-      if (rest && !res.destroyed) res.write(rest);
-      if (tap.done) end('success');
-      else end('failure', new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} ended the stream before it was complete`));
-    });
-    src.on('error', (err: Error) => {
-      if (call.abort.signal.aborted) {
-        if (!ended) {
-          ended = true;
-          this.router.finished(dep);
-          this.finish(call, dep, 'failure', tap.usage, firstChunkAt, { error_type: 'client_disconnected' }, tap.id);
+    up.pipe({
+      data: (chunk) => {
+        firstChunkAt ??= Date.now();
+        const out = tap.push(chunk);
+        return out === undefined || res.write(out);
+      },
+      end: () => {
+        const rest = tap.rest();
+        if (rest && !res.destroyed) res.write(rest);
+        if (tap.done) end('success');
+        else end('failure', new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} ended the stream before it was complete`));
+      },
+      error: (err) => {
+        if (call.aborted) {
+          if (!ended) {
+            ended = true;
+            res.off('drain', onDrain);
+            this.router.finished(dep);
+            this.finish(call, dep, 'failure', tap.usage, firstChunkAt, { error_type: 'client_disconnected' }, tap.id);
+          }
+          return;
         }
-        return;
-      }
-      const code = errorCode(err);
-      end(
-        'failure',
-        code && TIMEOUT_ERRORS.has(code)
-          ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: no data from the backend for model=${call.alias} within the timeout`)
-          : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} failed mid-stream (${code ?? err.message})`),
-      );
+        const code = errorCode(err);
+        end(
+          'failure',
+          code && TIMEOUT_ERRORS.has(code)
+            ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: no data from the backend for model=${call.alias} within the timeout`)
+            : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} failed mid-stream (${code ?? err.message})`),
+        );
+      },
     });
   }
 

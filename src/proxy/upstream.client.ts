@@ -38,21 +38,28 @@ export class UpstreamClient implements OnApplicationShutdown {
     return pool;
   }
 
-  request(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  private options(req: UpstreamRequest): { origin: string; opts: Dispatcher.DispatchOptions } {
     const { origin, basePath } = this.target(req.deployment.apiBase);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     // The deployment's own key, never the client's.
     if (req.deployment.apiKey) headers.authorization = `Bearer ${req.deployment.apiKey}`;
     if (req.requestId) headers['x-request-id'] = req.requestId;
-    return this.pool(origin).request({
-      path: basePath + req.path,
-      method: req.method ?? 'POST',
-      headers,
-      body: req.body,
-      signal: req.signal,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-    });
+    return {
+      origin,
+      opts: { path: basePath + req.path, method: req.method ?? 'POST', headers, body: req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+    };
+  }
+
+  /** Convenience form for probes and admin paths. */
+  request(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+    const { origin, opts } = this.options(req);
+    return this.pool(origin).request({ ...opts, signal: req.signal } as Dispatcher.RequestOptions);
+  }
+
+  /** The hot path's form: undici's dispatch API with a handler (see UpstreamCall). */
+  dispatch(req: UpstreamRequest, handler: Dispatcher.DispatchHandler): void {
+    const { origin, opts } = this.options(req);
+    this.pool(origin).dispatch(opts, handler);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -39,7 +39,7 @@ export function costOf(prices: Prices, usage: Usage | undefined): number {
   return Number(cost.toPrecision(15));
 }
 
-/** Rough in-memory size of an entry, for the writer's byte bound. */
+/** Rough in-memory size of an entry, for the writer's byte bound (cheap: no serialising on the hot path). */
 export function entrySize(e: SpendEntry): number {
-  return 400 + e.requestId.length + e.model.length + e.modelGroup.length + e.apiBase.length + e.user.length + JSON.stringify(e.metadata).length;
+  return 600 + 2 * (e.requestId.length + e.model.length + e.modelGroup.length + e.apiBase.length + e.user.length);
 }
