@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
-import { createLogger, type Logger, PinoNestLogger } from './common/logger.js';
+import { createLogger, flushLogger, type Logger, PinoNestLogger } from './common/logger.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig } from './config/config.loader.js';
 import type { AppConfig } from './config/config.types.js';
@@ -123,6 +123,7 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
         await app.close();
         await embedded?.stop();
         log('stopped');
+        await flushLogger(logger);
       })());
     return { app, config, url, close };
   } catch (err) {

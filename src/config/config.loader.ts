@@ -66,7 +66,11 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
   if (masterKey !== undefined && typeof masterKey !== 'string') {
     throw new ConfigError('general_settings.master_key: must be a string');
   }
-  return { deployments, router, masterKey: masterKey || undefined };
+  const disableSpendLogs = resolveEnvRef(general.disable_spend_logs, 'general_settings.disable_spend_logs', env) ?? false;
+  if (typeof disableSpendLogs !== 'boolean' && !/^(true|false)$/i.test(String(disableSpendLogs))) {
+    throw new ConfigError('general_settings.disable_spend_logs: must be true or false');
+  }
+  return { deployments, router, masterKey: masterKey || undefined, disableSpendLogs: disableSpendLogs === true || /^true$/i.test(String(disableSpendLogs)) };
 }
 
 /** Reads the config file named by `path`; messages start with the file name. */

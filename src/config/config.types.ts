@@ -35,6 +35,8 @@ export interface ProxyFileConfig {
   router: RouterSettings;
   /** `general_settings.master_key`, when the file sets one. */
   masterKey?: string;
+  /** `general_settings.disable_spend_logs`: book key/user/team spend, but write no per-request rows. */
+  disableSpendLogs: boolean;
 }
 
 export interface AppConfig {

@@ -10,14 +10,16 @@ export const RENAME = 'rename:';
 const RENAME_TTL_MS = 30 * 60_000;
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
+const BATCH_ROWS = `json_to_recordset($1::json) AS r(request_id text, call_type text, api_key text, spend float8, prompt_tokens int,
+    completion_tokens int, start_ms float8, end_ms float8, first_ms float8, model text, model_id text, model_group text,
+    api_base text, end_user text, team_id text, status text, metadata json)`;
+
 /*
  * One statement books a batch exactly once: log rows are inserted (a retried batch whose first
  * commit did land inserts nothing), and only the rows actually inserted add to key, user and team
  * spend, summed per key — one UPDATE for all keys, never one per request.
  */
-const FLUSH_SQL = `
-WITH ins AS (
-  INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens,
+const INSERT_LOGS = `INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens,
     "startTime", "endTime", "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user",
     team_id, status, metadata, custom_llm_provider)
   SELECT r.request_id, r.call_type, r.api_key, r.spend, r.prompt_tokens, r.completion_tokens, r.prompt_tokens + r.completion_tokens,
@@ -25,12 +27,15 @@ WITH ins AS (
     CASE WHEN r.first_ms IS NULL THEN NULL ELSE to_timestamp(r.first_ms / 1000.0) END,
     (r.end_ms - r.start_ms)::int, r.model, r.model_id, r.model_group, r.api_base, r.end_user, r.team_id, r.status,
     r.metadata::jsonb, 'hosted_vllm'
-  FROM json_to_recordset($1::json) AS r(request_id text, call_type text, api_key text, spend float8, prompt_tokens int,
-    completion_tokens int, start_ms float8, end_ms float8, first_ms float8, model text, model_id text, model_group text,
-    api_base text, end_user text, team_id text, status text, metadata json)
+  FROM ${BATCH_ROWS}
   ON CONFLICT (request_id) DO NOTHING
-  RETURNING api_key, spend, team_id
-), by_key AS (
+  RETURNING api_key, spend, team_id`;
+
+/** With `disable_spend_logs`: no log rows, the totals alone (as LiteLLM's setting does). */
+const TOTALS_ONLY = `SELECT r.api_key, r.spend, r.team_id FROM ${BATCH_ROWS}`;
+
+function flushSql(withLogs: boolean): string {
+  return `WITH ins AS (${withLogs ? INSERT_LOGS : TOTALS_ONLY}), by_key AS (
   SELECT api_key, sum(spend) AS total FROM ins WHERE api_key <> '' GROUP BY api_key
 ), users AS (
   UPDATE "LiteLLM_UserTable" u SET spend = u.spend + s.total
@@ -47,6 +52,7 @@ WITH ins AS (
 UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
 FROM by_key b WHERE k.token = b.api_key
 RETURNING k.token, k.spend`;
+}
 
 /**
  * Books spend off the hot path: entries wait in memory and are written in batches every
@@ -69,6 +75,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly written = new Map<string, number>();
   /** Regenerated keys: requests still running under the old hash book onto the new one. */
   private readonly renames = new Map<string, { token: string; until: number }>();
+  private readonly sql: string;
   /** Written rows since start, for metrics. */
   flushedTotal = 0;
 
@@ -78,6 +85,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     events: DbEventsService,
   ) {
     this.maxBytes = Number(process.env.SPEND_QUEUE_MAX_BYTES) || DEFAULT_MAX_BYTES;
+    this.sql = flushSql(!config.proxy.disableSpendLogs);
     events.subscribe('proxy_key_change', (payload) => {
       if (payload.startsWith(RENAME)) {
         const [from, to] = payload.slice(RENAME.length).split('>');
@@ -195,7 +203,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     const runner = this.dataSource.createQueryRunner();
     try {
       // Structured result: a plain query() answers [rows, count] for an UPDATE.
-      const result = await runner.query(FLUSH_SQL, params, true);
+      const result = await runner.query(this.sql, params, true);
       const updated = new Set<string>();
       for (const r of result.records as Array<{ token: string; spend: number }>) {
         this.written.set(r.token, r.spend);
