@@ -8,12 +8,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { REPO_ROOT } from './helpers/process.js';
 import { startTestProxy, type TestProxy } from './helpers/proxy.js';
+import { MIGRATIONS } from '../migrations/index.js';
 
 const run = promisify(execFile);
+
+/** Every migration, oldest first (migrations/index.ts). */
+const ALL_MIGRATIONS = MIGRATIONS.map((m) => m.name);
 
 const LITELLM_TABLES = [
   'LiteLLM_BudgetTable',
   'LiteLLM_Config',
+  'LiteLLM_DailyUserSpend',
   'LiteLLM_ProxyModelTable',
   'LiteLLM_SpendLogs',
   'LiteLLM_TeamTable',
@@ -58,7 +63,7 @@ describe('migrations', { timeout: 90_000 }, () => {
       const res = await app.fetch('/health/readiness', { key: null });
       expect(res.status).toBe(200);
     }
-    expect(await applied(db)).toEqual(['CreateLiteLLMSchema1764040000000']);
+    expect(await applied(db)).toEqual(ALL_MIGRATIONS);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
   });
 
@@ -109,9 +114,13 @@ describe('migrations', { timeout: 90_000 }, () => {
 
     await npm('migration:run');
     expect(await tables(db)).toEqual(LITELLM_TABLES);
-    expect(await applied(db)).toEqual(['CreateLiteLLMSchema1764040000000']);
+    expect(await applied(db)).toEqual(ALL_MIGRATIONS);
 
+    // One revert undoes the newest migration only; reverting all of them leaves nothing.
     await npm('migration:revert');
+    expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, -1));
+    expect(await tables(db)).not.toContain('LiteLLM_DailyUserSpend');
+    for (let i = 1; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
     expect(await tables(db)).toEqual([]);
     expect(await applied(db)).toEqual([]);
 

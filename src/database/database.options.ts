@@ -6,10 +6,11 @@ import { TeamEntity } from './entities/team.entity.js';
 import { UserEntity } from './entities/user.entity.js';
 import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
 import { ProxyModelEntity } from '../models/proxy-model.entity.js';
+import { DailySpendEntity } from '../spend/daily-spend.entity.js';
 import { SpendLogEntity } from '../spend/spend-log.entity.js';
 
 /** Every LiteLLM table, mapped column for column, so `migration:generate` proposes only real changes. */
-export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity, UserEntity, TeamEntity, BudgetEntity, ConfigEntity];
+export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity, DailySpendEntity, UserEntity, TeamEntity, BudgetEntity, ConfigEntity];
 
 /** The one place for database options, used by the app and by `ormconfig.ts`. */
 export function buildDataSourceOptions(url: string): DataSourceOptions {

@@ -61,32 +61,39 @@ export class SpendReportService {
 
   async global(): Promise<{ spend: number; max_budget: number | null }> {
     await this.writer.flush();
-    const rows: Array<{ spend: number | null }> = await this.dataSource.query(`SELECT sum(spend) AS spend FROM "LiteLLM_VerificationToken"`);
-    const logs: Array<{ spend: number | null }> = await this.dataSource.query(`SELECT sum(spend) AS spend FROM "LiteLLM_SpendLogs"`);
-    // Key spend resets with budget periods; the logs hold everything ever booked.
-    return { spend: Number(logs[0]?.spend ?? rows[0]?.spend ?? 0), max_budget: null };
+    // The daily rollup holds everything ever booked (key spend resets with budget periods).
+    const rows: Array<{ spend: number | null }> = await this.dataSource.query(`SELECT sum(spend)::float8 AS spend FROM "LiteLLM_DailyUserSpend"`);
+    return { spend: Number(rows[0]?.spend ?? 0), max_budget: null };
   }
 
+  /** Aggregates come from the daily rollup: a few rows per key, model and day, whatever the log holds. */
   async report(q: SpendReportQueryDto): Promise<Record<string, unknown>[]> {
     await this.writer.flush();
-    const { where, params } = range(q.start_date, q.end_date);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.start_date) {
+      params.push(new Date(q.start_date).toISOString().slice(0, 10));
+      where.push(`d.date >= $${params.length}`);
+    }
+    if (q.end_date) {
+      params.push(new Date(q.end_date).toISOString().slice(0, 10));
+      where.push(`d.date <= $${params.length}`);
+    }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const totals = (t = '') =>
-      `sum(${t}spend)::float8 AS total_spend, sum(${t}prompt_tokens)::bigint AS prompt_tokens, sum(${t}completion_tokens)::bigint AS completion_tokens,
-       sum(${t}total_tokens)::bigint AS total_tokens, count(*)::int AS requests, count(*) FILTER (WHERE ${t}status = 'failure')::int AS failed_requests`;
+    const totals = `sum(d.spend)::float8 AS total_spend, sum(d.prompt_tokens)::bigint AS prompt_tokens, sum(d.completion_tokens)::bigint AS completion_tokens,
+      sum(d.prompt_tokens + d.completion_tokens)::bigint AS total_tokens, sum(d.api_requests)::int AS requests, sum(d.failed_requests)::int AS failed_requests`;
     let sql: string;
     switch (q.group_by ?? 'day') {
       case 'api_key':
-        sql = `SELECT s.api_key, k.key_alias, k.key_name, ${totals('s.')}
-               FROM "LiteLLM_SpendLogs" s LEFT JOIN "LiteLLM_VerificationToken" k ON k.token = s.api_key ${filter.replace(/"startTime"/g, 's."startTime"')}
-               GROUP BY s.api_key, k.key_alias, k.key_name ORDER BY total_spend DESC`;
+        sql = `SELECT d.api_key, k.key_alias, k.key_name, ${totals}
+               FROM "LiteLLM_DailyUserSpend" d LEFT JOIN "LiteLLM_VerificationToken" k ON k.token = d.api_key ${filter}
+               GROUP BY d.api_key, k.key_alias, k.key_name ORDER BY total_spend DESC`;
         break;
       case 'model':
-        sql = `SELECT model_group AS model, ${totals()} FROM "LiteLLM_SpendLogs" ${filter} GROUP BY model_group ORDER BY total_spend DESC`;
+        sql = `SELECT d.model_group AS model, ${totals} FROM "LiteLLM_DailyUserSpend" d ${filter} GROUP BY d.model_group ORDER BY total_spend DESC`;
         break;
       default:
-        sql = `SELECT to_char(date_trunc('day', "startTime" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS group_by_day, ${totals()}
-               FROM "LiteLLM_SpendLogs" ${filter} GROUP BY 1 ORDER BY 1`;
+        sql = `SELECT d.date AS group_by_day, ${totals} FROM "LiteLLM_DailyUserSpend" d ${filter} GROUP BY d.date ORDER BY d.date`;
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(sql, params);
     return rows.map((r) => ({ ...r, prompt_tokens: Number(r.prompt_tokens), completion_tokens: Number(r.completion_tokens), total_tokens: Number(r.total_tokens) }));

@@ -17,7 +17,7 @@ const BATCH_ROWS = `json_to_recordset($1::json) AS r(request_id text, call_type 
 /*
  * One statement books a batch exactly once: log rows are inserted (a retried batch whose first
  * commit did land inserts nothing), and only the rows actually inserted add to key, user and team
- * spend, summed per key — one UPDATE for all keys, never one per request.
+ * spend and to the daily rollup, summed per key — one UPDATE for all keys, never one per request.
  */
 const INSERT_LOGS = `INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens,
     "startTime", "endTime", "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user",
@@ -29,18 +29,34 @@ const INSERT_LOGS = `INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api
     r.metadata::jsonb, 'hosted_vllm'
   FROM ${BATCH_ROWS}
   ON CONFLICT (request_id) DO NOTHING
-  RETURNING api_key, spend, team_id`;
+  RETURNING api_key, spend, team_id, metadata->>'user_api_key_user_id' AS user_id,
+    to_char("startTime" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, model_group, call_type AS endpoint,
+    prompt_tokens, completion_tokens, status = 'failure' AS failed`;
 
 /** With `disable_spend_logs`: no log rows, the totals alone (as LiteLLM's setting does). */
-const TOTALS_ONLY = `SELECT r.api_key, r.spend, r.team_id FROM ${BATCH_ROWS}`;
+const TOTALS_ONLY = `SELECT r.api_key, r.spend, r.team_id, r.metadata->>'user_api_key_user_id' AS user_id,
+    to_char(to_timestamp(r.start_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, r.model, r.model_group,
+    r.call_type AS endpoint, r.prompt_tokens, r.completion_tokens, r.status = 'failure' AS failed
+  FROM ${BATCH_ROWS}`;
 
 function flushSql(withLogs: boolean): string {
   return `WITH ins AS (${withLogs ? INSERT_LOGS : TOTALS_ONLY}), by_key AS (
   SELECT api_key, sum(spend) AS total FROM ins WHERE api_key <> '' GROUP BY api_key
+), daily AS (
+  INSERT INTO "LiteLLM_DailyUserSpend" AS d (user_id, date, api_key, model, model_group, custom_llm_provider, endpoint,
+    prompt_tokens, completion_tokens, spend, api_requests, successful_requests, failed_requests)
+  SELECT user_id, day, api_key, model, model_group, 'hosted_vllm', endpoint, sum(prompt_tokens), sum(completion_tokens), sum(spend),
+    count(*), count(*) FILTER (WHERE NOT failed), count(*) FILTER (WHERE failed)
+  FROM ins GROUP BY user_id, day, api_key, model, model_group, endpoint
+  ON CONFLICT (user_id, date, api_key, model, model_group, custom_llm_provider, mcp_namespaced_tool_name, endpoint) DO UPDATE SET
+    prompt_tokens = d.prompt_tokens + excluded.prompt_tokens, completion_tokens = d.completion_tokens + excluded.completion_tokens,
+    spend = d.spend + excluded.spend, api_requests = d.api_requests + excluded.api_requests,
+    successful_requests = d.successful_requests + excluded.successful_requests,
+    failed_requests = d.failed_requests + excluded.failed_requests, updated_at = now()
+  RETURNING 1
 ), users AS (
   UPDATE "LiteLLM_UserTable" u SET spend = u.spend + s.total
-  FROM (SELECT v.user_id, sum(b.total) AS total FROM by_key b JOIN "LiteLLM_VerificationToken" v ON v.token = b.api_key
-        WHERE v.user_id IS NOT NULL GROUP BY v.user_id) s
+  FROM (SELECT user_id, sum(spend) AS total FROM ins WHERE user_id IS NOT NULL GROUP BY user_id) s
   WHERE u.user_id = s.user_id
   RETURNING 1
 ), teams AS (
