@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from './config.error.js';
 import type { AppConfig, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
-import { isObject, parseDeployment, resolveEnvRef, shownValue } from './deployment.parser.js';
+import { isObject, optionalNumber, parseDeployment, resolveEnvRef } from './deployment.parser.js';
 
 const STRATEGIES: RoutingStrategy[] = ['simple-shuffle', 'least-busy'];
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -16,14 +16,7 @@ function section(root: Record<string, unknown>, key: string): Record<string, unk
 }
 
 function num(obj: Record<string, unknown>, key: string, path: string, fallback: number, env: NodeJS.ProcessEnv): number {
-  const raw = resolveEnvRef(obj[key], `${path}.${key}`, env);
-  if (raw === undefined || raw === null) return fallback;
-  // Number('') is 0: a blank value is an error, as it is for deployment numbers.
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new ConfigError(`${path}.${key}: must be a number ≥ 0, got ${shownValue(obj[key], raw)}`);
-  }
-  return n;
+  return optionalNumber(obj, key, path, env) ?? fallback;
 }
 
 /** Validates the YAML text of a LiteLLM-format config file. Pure: no I/O. */

@@ -26,7 +26,8 @@ export function shownValue(written: unknown, resolved: unknown): string {
   return typeof written === 'string' && written.startsWith('os.environ/') ? `the value of ${written}` : JSON.stringify(resolved);
 }
 
-function optionalNumber(obj: Obj, key: string, path: string, env: NodeJS.ProcessEnv): number | undefined {
+/** `obj[key]` as a number ≥ 0 (env references resolved), or undefined when absent. */
+export function optionalNumber(obj: Obj, key: string, path: string, env: NodeJS.ProcessEnv): number | undefined {
   const raw = resolveEnvRef(obj[key], `${path}.${key}`, env);
   if (raw === undefined || raw === null) return undefined;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
