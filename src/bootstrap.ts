@@ -4,11 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
-import { createLogger, flushLogger, type Logger, PinoNestLogger } from './common/logger.js';
+import { flushLogger, type Logger, PinoNestLogger } from './common/logger.js';
 import { ConfigError } from './config/config.error.js';
-import { loadConfig } from './config/config.loader.js';
 import type { AppConfig } from './config/config.types.js';
-import { ensureSecrets, loadTokensEnv } from './config/tokens-env.js';
+import { loadSettings } from './config/settings.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrationsLocked } from './database/migrate.js';
 import { VERSION } from './health/health.service.js';
@@ -53,13 +52,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  * Nest, Swagger, the lean /v1 route, the listening socket. Shared by `main.ts` and the tests.
  */
 export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<ProxyApp> {
-  const tokensPath = env.TOKENS_ENV || 'tokens.env';
-  loadTokensEnv(tokensPath, env);
-  const written = ensureSecrets(tokensPath, env);
-  const config = loadConfig(env);
-  const logger = options.logger === false ? createLogger('silent', false) : (options.logger ?? createLogger(config.logLevel));
-  const log = (msg: string) => logger.info({ context: 'Bootstrap' }, msg);
-  if (written) log(`no master key found: wrote a new LITELLM_MASTER_KEY and LITELLM_SALT_KEY to ${config.tokensEnvPath} (mode 0600)`);
+  const { config, logger, log } = loadSettings(env, options.logger, 'Bootstrap');
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {

@@ -25,12 +25,21 @@ const LITELLM_TABLES = [
   'LiteLLM_UserTable',
   'LiteLLM_VerificationToken',
 ];
+/** Ours, beside LiteLLM's (`model_proxy_migrations` is TypeORM's own). */
+const OWN_TABLES = ['model_proxy_ui_sessions'];
 /** Must match MIGRATION_LOCK_ID in src/database/migrate.ts. */
 const MIGRATION_LOCK_ID = 4_100_2026;
 
 async function tables(db: TestDatabase): Promise<string[]> {
   const rows = await db.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'LiteLLM\\_%' ORDER BY table_name`,
+  );
+  return rows.map((r) => r.table_name);
+}
+
+async function ownTables(db: TestDatabase): Promise<string[]> {
+  const rows = await db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'model\\_proxy\\_%' AND table_name <> 'model_proxy_migrations' ORDER BY table_name`,
   );
   return rows.map((r) => r.table_name);
 }
@@ -65,6 +74,7 @@ describe('migrations', { timeout: 90_000 }, () => {
     }
     expect(await applied(db)).toEqual(ALL_MIGRATIONS);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
+    expect(await ownTables(db)).toEqual(OWN_TABLES);
   });
 
   it('waits for the advisory lock before migrating', async () => {
@@ -116,17 +126,23 @@ describe('migrations', { timeout: 90_000 }, () => {
     expect(await tables(db)).toEqual(LITELLM_TABLES);
     expect(await applied(db)).toEqual(ALL_MIGRATIONS);
 
+    expect(await ownTables(db)).toEqual(OWN_TABLES);
+
     // One revert undoes the newest migration only; reverting all of them leaves nothing.
     await npm('migration:revert');
     expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, -1));
+    expect(await ownTables(db)).toEqual([]);
+    expect(await tables(db)).toEqual(LITELLM_TABLES);
+    await npm('migration:revert');
     expect(await tables(db)).not.toContain('LiteLLM_DailyUserSpend');
-    for (let i = 1; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
+    for (let i = 2; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
     expect(await tables(db)).toEqual([]);
     expect(await applied(db)).toEqual([]);
 
     // And the app migrates a database the CLI has reverted.
     await proxy(db.url);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
+    expect(await ownTables(db)).toEqual(OWN_TABLES);
   });
 
   it('migration:generate finds no difference between the entities and a freshly migrated database', async () => {

@@ -1,12 +1,15 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UI_SESSION_TTL_MS, UiSessionService } from '../src/auth/ui-session.service.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { MASTER_KEY, startTestProxy, type TestProxy } from './helpers/proxy.js';
-import { expectErrorEnvelope } from './helpers/sdk.js';
+import { expectErrorEnvelope, waitFor } from './helpers/sdk.js';
 import { buildUi, type BuiltUi } from './helpers/ui.js';
 
 // The web UI's session and how it meets the admin API, over plain HTTP (the browser flow is in
 // ui.e2e-spec.ts). Each test logs in from an address of its own (X-Forwarded-For, trusted from
-// loopback), so the per-address login limit of one test never touches another.
+// loopback), so the per-address login limit of one test never touches another. Sessions live in the
+// database, shared by every instance (several processes on one port: workers.e2e-spec.ts).
 
 let ipSeq = 0;
 const nextIp = () => `198.51.100.${++ipSeq}`;
@@ -230,5 +233,96 @@ describe('UI: login, session cookie, CSRF header, serving the app', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(await res.json()).toEqual({ authenticated: false, expires_at: null });
     });
+  });
+
+  describe('sessions in the database', () => {
+    const withCookie = (id: string, csrf = true) => ({ cookie: `theme=dark; mp_ui_session=${id}; other=1`, ...(csrf ? { 'x-ui-session': '1' } : {}) });
+    const service = () => app.proxy.app.get(UiSessionService);
+    const cookieId = (cookie: string) => cookie.slice('mp_ui_session='.length);
+    const keyed = (id: string) => createHmac('sha256', MASTER_KEY).update(id).digest('hex');
+
+    it('keeps only a hash of the session id (HMAC-SHA256 under the master key), with its expiry', async () => {
+      const id = cookieId(await session());
+      const rows = await db.query<{ session_hash: string; expires_at: Date; created_at: Date }>(
+        `SELECT "session_hash", "expires_at", "created_at" FROM "model_proxy_ui_sessions" WHERE "session_hash" = $1`,
+        [keyed(id)],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].expires_at.getTime() - rows[0].created_at.getTime()).toBeGreaterThan(UI_SESSION_TTL_MS - 60_000);
+      const stored = await db.query<{ row: string }>(`SELECT t::text AS "row" FROM "model_proxy_ui_sessions" t`);
+      expect(stored.map((r) => r.row).join('\n')).not.toContain(id);
+    });
+
+    it('finds a live session by its cookie, and only with the CSRF header authorizes', async () => {
+      const sessions = service();
+      const s = await sessions.create();
+      expect(await sessions.fromCookie(withCookie(s.id))).toEqual(s);
+      expect(await sessions.authorizes(withCookie(s.id))).toBe(true);
+      expect(await sessions.authorizes(withCookie(s.id, false))).toBe(false);
+      expect(await sessions.authorizes({ ...withCookie(s.id, false), 'x-ui-session': '0' })).toBe(false);
+      expect(await sessions.authorizes(withCookie('forged'))).toBe(false);
+    });
+
+    it('ends sessions at expiry and at destroy', async () => {
+      const sessions = service();
+      const t0 = Date.now();
+      const s = await sessions.create(t0);
+      expect(await sessions.fromCookie(withCookie(s.id), t0 + UI_SESSION_TTL_MS - 1)).toBeDefined();
+      expect(await sessions.fromCookie(withCookie(s.id), t0 + UI_SESSION_TTL_MS)).toBeUndefined();
+      const other = await sessions.create();
+      expect(await sessions.fromCookie(withCookie(other.id))).toBeDefined();
+      await sessions.destroy(other.id);
+      expect(await sessions.fromCookie(withCookie(other.id))).toBeUndefined();
+    });
+
+    it('deletes expired rows at the next login', async () => {
+      const expired = 'e'.repeat(64);
+      await db.query(`INSERT INTO "model_proxy_ui_sessions" ("session_hash", "expires_at") VALUES ($1, now() - interval '1 minute')`, [expired]);
+      await session();
+      expect(await db.query(`SELECT 1 FROM "model_proxy_ui_sessions" WHERE "session_hash" = $1`, [expired])).toEqual([]);
+    });
+
+    it('is accepted by another instance on the same database, and logout ends it there at once', async () => {
+      const other = await startTestProxy({ databaseUrl: db.url, env: { UI_DIST_DIR: ui.dir } });
+      try {
+        const cookie = await session();
+        const onOther = () => other.fetch('/key/list', { key: null, headers: { cookie, 'x-ui-session': '1' } });
+        expect((await onOther()).status).toBe(200);
+        expect(await (await other.fetch('/ui/session', { key: null, headers: { cookie } })).json()).toMatchObject({ authenticated: true });
+
+        // The other instance now holds the session in its cache (5 s); the NOTIFY must end it sooner.
+        const t0 = Date.now();
+        expect((await asUi('/ui/logout', cookie, { method: 'POST' })).status).toBe(200);
+        await waitFor(async () => (await onOther()).status === 401, 2_000);
+        expect(Date.now() - t0).toBeLessThan(2_000);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('ends every session when the master key is replaced', async () => {
+      const cookie = await session();
+      const rotated = await startTestProxy({ databaseUrl: db.url, env: { UI_DIST_DIR: ui.dir, LITELLM_MASTER_KEY: 'sk-fc-rotated-master-key-0123456789' } });
+      try {
+        expect((await rotated.fetch('/key/list', { key: null, headers: { cookie, 'x-ui-session': '1' } })).status).toBe(401);
+        expect(await (await rotated.fetch('/ui/session', { key: null, headers: { cookie } })).json()).toEqual({ authenticated: false, expires_at: null });
+      } finally {
+        await rotated.close();
+      }
+      // The old key's instance still knows it: the row is not what changed.
+      expect((await asUi('/key/list', cookie)).status).toBe(200);
+    });
+
+    // Last: it evicts every session the tests above opened.
+    it('keeps at most 1000 sessions, dropping the oldest', async () => {
+      const sessions = service();
+      const first = await sessions.create();
+      const second = await sessions.create();
+      for (let i = 0; i < 998; i++) await sessions.create();
+      await sessions.create();
+      expect(await sessions.fromCookie(withCookie(first.id))).toBeUndefined();
+      expect(await sessions.fromCookie(withCookie(second.id))).toBeDefined();
+      expect(await db.query(`SELECT 1 FROM "model_proxy_ui_sessions"`)).toHaveLength(1000);
+    }, 60_000);
   });
 });

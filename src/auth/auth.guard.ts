@@ -28,7 +28,7 @@ export class AuthGuard implements CanActivate {
     const access = this.reflector.getAllAndOverride<Access>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]) ?? 'admin';
     if (access === 'public') return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const principal = this.uiSessions.authorizes(req.headers) ? UI_ADMIN : await this.auth.authenticate(req.headers);
+    const principal = (await this.uiSessions.authorizes(req.headers)) ? UI_ADMIN : await this.auth.authenticate(req.headers);
     if (access === 'admin' && principal.kind !== 'master') {
       throw ApiError.forbidden('Only the master key (proxy admin) may call this route.');
     }

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -19,6 +20,9 @@ const REDACT = [
   '*.headers["api-key"]',
 ];
 
+/** POSIX's minimum, and Linux's value: writes up to this size to a pipe are atomic. */
+const PIPE_BUF = 4096;
+
 const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
 
 const NEST_LEVELS: Record<string, string> = { error: 'error', warn: 'warn', info: 'info', debug: 'debug', silent: 'silent' };
@@ -30,8 +34,10 @@ export function createLogger(level: string, pretty = Boolean(process.stdout.isTT
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' } } });
   }
   // Asynchronous writes: under load lines are coalesced into few write(2) calls instead of one per
-  // request; when idle each line goes out at once. Flushed at shutdown (see flushLogger).
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  // request; when idle each line goes out at once. Flushed at shutdown (see flushLogger). The workers
+  // of a cluster share one stdout: a write of whole lines no longer than PIPE_BUF reaches a pipe in one
+  // piece, so lines from two workers never interleave mid-line.
+  return pino(options, pino.destination({ dest: 1, sync: false, ...(cluster.isWorker ? { maxWrite: PIPE_BUF } : {}) }));
 }
 
 /** Writes out whatever an asynchronous destination still holds (before the process exits). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config.error.js';
-import { parseProxyConfig } from './config.loader.js';
+import { loadWorkers, parseProxyConfig } from './config.loader.js';
 
 const BASE = 'http://127.0.0.1:8123/v1';
 
@@ -196,5 +196,20 @@ describe('parseProxyConfig', () => {
     ])('%s', (_, config, message) => {
       expect(errorOf(() => parse(config))).toBe(message);
     });
+  });
+});
+
+describe('loadWorkers', () => {
+  it('is 1 (one process) unless WORKERS says otherwise', () => {
+    expect(loadWorkers({})).toBe(1);
+    expect(loadWorkers({ WORKERS: '' })).toBe(1);
+    expect(loadWorkers({ WORKERS: '4' })).toBe(4);
+    expect(loadWorkers({ WORKERS: '64' })).toBe(64);
+  });
+
+  it('refuses anything but a whole number from 1 to 64, naming WORKERS', () => {
+    for (const bad of ['abc', '0', '65', '2.5', '-1']) {
+      expect(errorOf(() => loadWorkers({ WORKERS: bad }))).toBe(`WORKERS: must be a whole number from 1 to 64, got "${bad}"`);
+    }
   });
 });

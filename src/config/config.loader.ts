@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from './config.error.js';
 import type { AppConfig, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
 import { isObject, optionalNumber, parseDeployment, resolveEnvRef } from './deployment.parser.js';
+import { tokensEnvPath } from './tokens-env.js';
 
 const STRATEGIES: RoutingStrategy[] = ['simple-shuffle', 'least-busy'];
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -95,6 +96,11 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return n;
 }
 
+/** `WORKERS`: how many processes serve the port (Node cluster); 1 is a single process. */
+export function loadWorkers(env: NodeJS.ProcessEnv): number {
+  return intEnv(env, 'WORKERS', 1, 1, 64);
+}
+
 /** Builds the typed app config from the environment (tokens.env already loaded) and the config file. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const configPath = resolve(env.PROXY_CONFIG || 'infra/litellm.config.yaml');
@@ -121,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     logLevel: logLevel as AppConfig['logLevel'],
     redisUrl: env.REDIS_URL || undefined,
     configPath,
-    tokensEnvPath: resolve(env.TOKENS_ENV || 'tokens.env'),
+    tokensEnvPath: resolve(tokensEnvPath(env)),
     proxy,
     shutdownGraceMs: intEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     spendFlushMs: intEnv(env, 'SPEND_FLUSH_MS', 250, 10, 60_000),

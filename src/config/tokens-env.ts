@@ -18,6 +18,11 @@ export function parseEnvFile(text: string): Record<string, string> {
   return out;
 }
 
+/** The secrets file: `TOKENS_ENV`, default `./tokens.env`. */
+export function tokensEnvPath(env: NodeJS.ProcessEnv): string {
+  return env.TOKENS_ENV || 'tokens.env';
+}
+
 /** Loads `tokens.env` into `env` without overriding what is already set. */
 export function loadTokensEnv(path: string, env: NodeJS.ProcessEnv): void {
   if (!existsSync(path)) return;

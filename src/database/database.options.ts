@@ -4,13 +4,14 @@ import { BudgetEntity } from './entities/budget.entity.js';
 import { ConfigEntity } from './entities/config.entity.js';
 import { TeamEntity } from './entities/team.entity.js';
 import { UserEntity } from './entities/user.entity.js';
+import { UiSessionEntity } from '../auth/ui-session.entity.js';
 import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
 import { ProxyModelEntity } from '../models/proxy-model.entity.js';
 import { DailySpendEntity } from '../spend/daily-spend.entity.js';
 import { SpendLogEntity } from '../spend/spend-log.entity.js';
 
-/** Every LiteLLM table, mapped column for column, so `migration:generate` proposes only real changes. */
-export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity, DailySpendEntity, UserEntity, TeamEntity, BudgetEntity, ConfigEntity];
+/** Every table (LiteLLM's and our own), mapped column for column, so `migration:generate` proposes only real changes. */
+export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity, DailySpendEntity, UserEntity, TeamEntity, BudgetEntity, ConfigEntity, UiSessionEntity];
 
 /** The one place for database options, used by the app and by `ormconfig.ts`. */
 export function buildDataSourceOptions(url: string): DataSourceOptions {

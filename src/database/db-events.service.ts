@@ -3,12 +3,13 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 
-export type DbChannel = 'proxy_key_change' | 'proxy_model_change';
+const CHANNELS = ['proxy_key_change', 'proxy_model_change', 'proxy_ui_session_change'] as const;
+export type DbChannel = (typeof CHANNELS)[number];
 type Handler = (payload: string) => void;
 
 /**
- * PostgreSQL LISTEN/NOTIFY between instances: a key revoked or a model added on one instance
- * is seen by every other at once. One dedicated connection, reconnected when it drops; after a
+ * PostgreSQL LISTEN/NOTIFY between instances: a key revoked, a model added or a UI session ended on
+ * one instance is seen by every other at once. One dedicated connection, reconnected when it drops; after a
  * reconnect every subscriber is told to drop its whole cache (`*`), since notices may have been missed.
  */
 @Injectable()
@@ -55,7 +56,7 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client));
     await client.connect();
-    await client.query('LISTEN proxy_key_change; LISTEN proxy_model_change');
+    await client.query(CHANNELS.map((c) => `LISTEN ${c}`).join('; '));
     this.client = client;
   }
 

@@ -19,8 +19,8 @@ export class UiAuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Open a web UI session (username admin, password = master key); 5 failures a minute per address, then 429' })
-  open(@Body() dto: UiLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const session = this.login.login(dto.username, dto.password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  async open(@Body() dto: UiLoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const session = await this.login.login(dto.username, dto.password, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     res.setHeader('set-cookie', this.sessions.cookie(session, req.secure));
     return { expires_at: new Date(session.expiresAt).toISOString() };
   }
@@ -28,16 +28,16 @@ export class UiAuthController {
   @Post('logout')
   @HttpCode(200)
   @ApiOperation({ summary: 'End the web UI session' })
-  close(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    this.login.logout(req.headers);
+  async close(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    await this.login.logout(req.headers);
     res.setHeader('set-cookie', this.sessions.clearedCookie(req.secure));
     return { logged_out: true };
   }
 
   @Get('session')
   @ApiOperation({ summary: "Whether the browser's UI session cookie is live" })
-  current(@Req() req: Request) {
-    const session = this.login.current(req.headers);
+  async current(@Req() req: Request) {
+    const session = await this.login.current(req.headers);
     return { authenticated: session !== undefined, expires_at: session ? new Date(session.expiresAt).toISOString() : null };
   }
 }

@@ -10,7 +10,12 @@ export const UI_USERNAME = 'admin';
 const MAX_FAILURES = 5;
 const FAILURE_WINDOW_MS = 60_000;
 
-/** The web UI's login: username `admin`, password = the master key; failures are rate-limited per address. */
+/**
+ * The web UI's login: username `admin`, password = the master key; failures are rate-limited per
+ * address. The throttle is kept per process, so with `WORKERS=N` (or N instances) an address gets up to
+ * N times the tries: it only slows online guessing of a key that should be long and random anyway, and
+ * sharing it would cost a database write per failed login.
+ */
 @Injectable()
 export class UiLoginService {
   private readonly throttle = new LoginThrottle(MAX_FAILURES, FAILURE_WINDOW_MS);
@@ -20,7 +25,7 @@ export class UiLoginService {
     private readonly sessions: UiSessionService,
   ) {}
 
-  login(username: string, password: string, ip: string): UiSession {
+  async login(username: string, password: string, ip: string): Promise<UiSession> {
     const wait = this.throttle.retryAfter(ip);
     if (wait > 0) {
       throw new ApiError(429, ErrorType.RateLimit, `Too many failed login attempts. Try again in ${wait} seconds.`, null, { 'retry-after': String(wait) });
@@ -36,12 +41,12 @@ export class UiLoginService {
     return this.sessions.create();
   }
 
-  current(headers: IncomingHttpHeaders): UiSession | undefined {
+  current(headers: IncomingHttpHeaders): Promise<UiSession | undefined> {
     return this.sessions.fromCookie(headers);
   }
 
-  logout(headers: IncomingHttpHeaders): void {
-    const session = this.sessions.fromCookie(headers);
-    if (session) this.sessions.destroy(session.id);
+  async logout(headers: IncomingHttpHeaders): Promise<void> {
+    const session = await this.sessions.fromCookie(headers);
+    if (session) await this.sessions.destroy(session.id);
   }
 }
