@@ -1,0 +1,15 @@
+// The mock vLLM as a child process of the benchmark, with request recording off (test/mock-vllm/main.ts
+// records every request, which would grow without bound under load).
+//   tsx bench/mock.ts --port 0 --model bench/mock-model
+import { parseArgs } from 'node:util';
+import { startMockVllm } from '../test/mock-vllm/mock-vllm.js';
+
+const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, model: { type: 'string', default: 'bench/mock-model' } } });
+const mock = await startMockVllm({ port: Number(values.port), model: values.model ?? 'bench/mock-model', record: false });
+console.log(JSON.stringify({ url: mock.baseUrl }));
+process.once('SIGTERM', () => {
+  mock.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
