@@ -399,6 +399,8 @@ async function sanity(t: Target): Promise<void> {
 interface Cell {
   scenario: Scenario;
   target: TargetName;
+  /** Which repetition (0-based) of the matrix it belongs to. */
+  rep: number;
   result: LoadResult;
   /** The measured window on the monotonic clock (µs), to cut a CPU profile down to it. */
   window: Window;
@@ -472,7 +474,7 @@ function dbDelta(before: CpuSnap, after: CpuSnap): number {
 
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
-async function runCell(s: Scenario, t: Target, mock: Child): Promise<Cell> {
+async function runCell(s: Scenario, t: Target, mock: Child, rep: number): Promise<Cell> {
   let before: CpuSnap | undefined;
   let from = nowUs();
   const result = await runLoad({
@@ -499,6 +501,7 @@ async function runCell(s: Scenario, t: Target, mock: Child): Promise<Cell> {
   return {
     scenario: s,
     target: t.name,
+    rep,
     result,
     window: { from, to },
     cpu: { gen: pct('gen'), server: t.server ? pct('server') : undefined, mock: pct('mock'), db: t.db ? db : undefined, other: Math.max(0, pct('busy') - pct('ours') - (t.db ? db : 0)) },
@@ -576,7 +579,23 @@ function rssRow(d: SoakData | undefined): string {
 /** The apart-ness of two rates: |1 − a/b|. */
 const apart = (a: number, b: number): number => Math.abs(1 - a / b);
 
-function checklist(cells: Cell[], soakData: SoakData | undefined): string[] {
+/**
+ * With --repeat: a/b req/s in each repetition (the two cells ran a few seconds apart), e.g.
+ * " (per repetition: 0.39 · 0.40 · 0.41)"; empty for a single run.
+ */
+function perRep(all: Cell[], sid: string, a: TargetName, b: TargetName): string {
+  const reps = [...new Set(all.map((c) => c.rep))].sort((x, y) => x - y);
+  if (reps.length < 2) return '';
+  const at = (t: TargetName, r: number): Cell | undefined => all.find((c) => c.scenario.id === sid && c.target === t && c.rep === r);
+  const ratios = reps.map((r) => {
+    const x = at(a, r);
+    const y = at(b, r);
+    return x && y ? `${(x.result.rps / y.result.rps).toFixed(2)}${noisy(x) || noisy(y) ? '⚠' : ''}` : '–';
+  });
+  return ` (per repetition: ${ratios.join(' · ')})`;
+}
+
+function checklist(cells: Cell[], all: Cell[], soakData: SoakData | undefined): string[] {
   const get = (s: string, t: TargetName): Cell | undefined => cells.find((c) => c.scenario.id === s && c.target === t);
   // The production configuration is the headline: a virtual key, spend logs on.
   const main: TargetName = cells.some((c) => c.target === 'proxy-vkey') ? 'proxy-vkey' : 'proxy';
@@ -590,7 +609,7 @@ function checklist(cells: Cell[], soakData: SoakData | undefined): string[] {
     const ratio = m50.result.rps / pt50.result.rps;
     const rest = others.map((t) => get('50', t)).filter((c): c is Cell => c !== undefined).map((c) => `${short[c.target]} ${pctOf(c.result.rps, pt50.result.rps)}`);
     rows.push(
-      `| proxy req/s at 50 connections ≥ 60% of the pass-through's (3) | **${(ratio * 100).toFixed(0)}%** with a ${short[main]} (${f0(m50.result.rps)} vs ${f0(pt50.result.rps)} req/s)${rest.length ? `; ${rest.join(', ')}` : ''} | ${mark(ratio >= 0.6)} |`,
+      `| proxy req/s at 50 connections ≥ 60% of the pass-through's (3) | **${(ratio * 100).toFixed(0)}%** with a ${short[main]} (${f0(m50.result.rps)} vs ${f0(pt50.result.rps)} req/s)${perRep(all, '50', main, 'passthrough')}${rest.length ? `; ${rest.join(', ')}` : ''} | ${mark(ratio >= 0.6)} |`,
     );
   }
   const d1 = get('1', 'direct');
@@ -628,7 +647,7 @@ function checklist(cells: Cell[], soakData: SoakData | undefined): string[] {
     const v1 = get('1', 'proxy-vkey');
     const k1 = get('1', 'proxy');
     rows.push(
-      `| a virtual key costs what the master key does, within 10% (4) | **${(a * 100).toFixed(1)}% apart** at 50 connections: virtual key ${f0(v50.result.rps)} req/s, master key ${f0(k50.result.rps)} (ratio ${(v50.result.rps / k50.result.rps).toFixed(2)})` +
+      `| a virtual key costs what the master key does, within 10% (4) | **${(a * 100).toFixed(1)}% apart** at 50 connections: virtual key ${f0(v50.result.rps)} req/s, master key ${f0(k50.result.rps)} (ratio ${(v50.result.rps / k50.result.rps).toFixed(2)}${perRep(all, '50', 'proxy-vkey', 'proxy').replace(' (', '; ').replace(/\)$/, '')})` +
         `${v1 && k1 ? `; p50 at 1 connection ${signed(v1.result.latency.p50 - k1.result.latency.p50)} for the virtual key` : ''} | ${mark(a < 0.1)} |`,
     );
   }
@@ -636,7 +655,7 @@ function checklist(cells: Cell[], soakData: SoakData | undefined): string[] {
   if (v50 && n50) {
     const a = apart(v50.result.rps, n50.result.rps);
     rows.push(
-      `| proxy req/s with spend logs on vs off, under 10% apart (5) | **${(a * 100).toFixed(1)}% apart** at 50 connections: on ${f0(v50.result.rps)} req/s ÷ off ${f0(n50.result.rps)} = ${(v50.result.rps / n50.result.rps).toFixed(2)} (both with a virtual key) | ${mark(a < 0.1)} |`,
+      `| proxy req/s with spend logs on vs off, under 10% apart (5) | **${(a * 100).toFixed(1)}% apart** at 50 connections: on ${f0(v50.result.rps)} req/s ÷ off ${f0(n50.result.rps)} = ${(v50.result.rps / n50.result.rps).toFixed(2)}${perRep(all, '50', 'proxy-vkey', 'proxy-nospend')} (both with a virtual key) | ${mark(a < 0.1)} |`,
     );
   }
   return rows;
@@ -938,7 +957,7 @@ async function main(): Promise<void> {
       if (repeat > 1) log(`repetition ${rep + 1} of ${repeat}`);
       for (const s of scenarios) {
         for (const t of targets) {
-          const cell = await runCell(s, t, mock);
+          const cell = await runCell(s, t, mock, rep);
           all.push(cell);
           const p = proxyOf(t);
           if (p) p.sent += cell.result.sent;
@@ -1003,7 +1022,7 @@ async function main(): Promise<void> {
     const rssLine = rss
       ? `Proxy RSS after this run: ${mb(rss.kb)} (${mb(rss.anon)} anonymous, ${mb(rss.file)} file-backed; peak ${mb(rss.hwm)}; ${mb(proxy.bootKb)} right after boot). The million-request figure is the soak's, below.`
       : '';
-    const out = [...notes, '', '### Checklist', '', ...checklist(cells, readSoakData()), '', rssLine, '', '### All cells', '', table(cells)].join('\n');
+    const out = [...notes, '', '### Checklist', '', ...checklist(cells, all, readSoakData()), '', rssLine, '', '### All cells', '', table(cells)].join('\n');
     console.log(`\n${out}\n`);
     if (!args['no-write'] && !args.profile && args.scenarios === undefined && args.targets === undefined) {
       writeSection('Latest run', out);
