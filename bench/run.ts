@@ -63,7 +63,9 @@ if (args.help) {
   --repeat K            run every cell K times, interleaved, and report the median by req/s
   --profile             run the proxy under node --cpu-prof and print its hottest functions
   --build               run \`nest build\` first (done anyway when dist/ is missing)
-  --no-write            do not touch BENCHMARKS.md`);
+  --no-write            do not touch BENCHMARKS.md
+environment: DATABASE_URL (admin connection; default postgres://postgres@127.0.0.1:5432/postgres),
+  BENCH_LOG_LEVEL (the proxies at this log level instead of the default info: an A/B of logging)`);
   process.exit(0);
 }
 
@@ -82,6 +84,8 @@ const warmupS = positive(args.warmup, 'warmup', args.quick ? 1 : 2);
 const soakN = args['rss-soak'] === undefined ? undefined : Math.floor(positive(args['rss-soak'], 'rss-soak', 0));
 const repeat = Math.floor(positive(args.repeat, 'repeat', 1));
 const soakConnections = Math.floor(positive(args['soak-connections'], 'soak-connections', 50));
+/** BENCH_LOG_LEVEL=error (say): the proxies start at that level instead of the default info. */
+const LOG_OVERRIDE = process.env.BENCH_LOG_LEVEL || undefined;
 
 type TargetName = 'direct' | 'passthrough' | 'proxy' | 'proxy-vkey' | 'proxy-nospend';
 const ALL_TARGETS: readonly TargetName[] = ['direct', 'passthrough', 'proxy', 'proxy-vkey', 'proxy-nospend'];
@@ -713,7 +717,9 @@ Options:
 - \`--rss-soak N\`: instead of the matrix, N requests through the proxy with a virtual key at 50
   connections, 1 in 10 streamed, RSS sampled every 10 s; replaces "Latest RSS soak" and the RSS row
   of the checklist;
-- \`--no-write\`.
+- \`--no-write\`;
+- environment \`BENCH_LOG_LEVEL=error\`: the proxies at that log level instead of info, to measure
+  what the per-request log line costs (the run then says its logging is not production's).
 
 ## Targets
 
@@ -821,7 +827,7 @@ async function startProxy(
     argv,
     {
       ...env,
-      ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
+      ...(LOG_OVERRIDE ? { LOG_LEVEL: LOG_OVERRIDE } : {}),
       DATABASE_URL: dbUrl(db),
       LITELLM_MASTER_KEY: MASTER_KEY,
       LITELLM_SALT_KEY: SALT_KEY,
@@ -1023,7 +1029,7 @@ async function main(): Promise<void> {
         (noisyLeft ? `; ${noisyLeft} reported cell(s) marked ⚠ had more than ${NOISY_OTHER}% — treat those as rough` : otherMax > NOISY_OTHER ? '; the busy runs were set aside' : '') +
         '.',
       proxy.vkeyNote ? `Virtual key: ${proxy.vkeyNote}.` : 'Virtual keys: minted with POST /key/generate on each proxy; model prices set, so every request books spend.',
-      `Logging as in production (level info, one JSON line per request, to a file): ${[logNote(proxy, 'the proxy'), nospend ? logNote(nospend, 'the spend-logs-off proxy') : ''].filter(Boolean).join('; ')}.`,
+      `${LOG_OVERRIDE ? `Logging NOT as in production: BENCH_LOG_LEVEL=${LOG_OVERRIDE}, to a file` : 'Logging as in production (level info, one JSON line per request, to a file)'}: ${[logNote(proxy, 'the proxy'), nospend ? logNote(nospend, 'the spend-logs-off proxy') : ''].filter(Boolean).join('; ')}.`,
       spendNote(proxy, 'Spend logs on (the proxy)', true),
       nospend ? spendNote(nospend, 'Spend logs off (`general_settings.disable_spend_logs: true`)', false) : '',
     ].filter(Boolean);
@@ -1122,7 +1128,7 @@ async function soak(t: Target, proxy: Proxy, n: number, machineLine: string, loa
   const out = [
     `Machine: ${machineLine}.`,
     `Command: \`${commandLine()}\`; ${data.at}; commit ${gitHead()}, proxy from ${buildNote}; 1-min load average ${loadAtStart} at the start.`,
-    `${f0(result.completed)} requests through ${TARGET_LABEL[t.name]}${proxy.vkeyNote ? ` (${proxy.vkeyNote})` : ''} at ${soakConnections} connections, 1 in 10 streamed, in ${result.seconds.toFixed(0)} s (${f0(result.rps)} req/s), ${result.errors} errors${result.errors ? ` (${Object.entries(result.errorKinds).map(([k, v]) => `${k} ×${v}`).join('; ')})` : ''}; spend logs on, logging at info to a file.`,
+    `${f0(result.completed)} requests through ${TARGET_LABEL[t.name]}${proxy.vkeyNote ? ` (${proxy.vkeyNote})` : ''} at ${soakConnections} connections, 1 in 10 streamed, in ${result.seconds.toFixed(0)} s (${f0(result.rps)} req/s), ${result.errors} errors${result.errors ? ` (${Object.entries(result.errorKinds).map(([k, v]) => `${k} ×${v}`).join('; ')})` : ''}; spend logs on, logging ${LOG_OVERRIDE ? `at ${LOG_OVERRIDE} (BENCH_LOG_LEVEL, not production)` : 'at info'} to a file.`,
     [logNote(proxy, 'The proxy'), proxy.spendRows !== undefined ? `${f0(proxy.spendRows)} spend-log rows for ${f0(proxy.sent)} requests sent (checks included)` : ''].filter(Boolean).join('; ') + '.',
     '',
     `Proxy RSS: right after boot **${mb(proxy.bootKb)}**; start **${mb(start)}**, end **${mb(end)}**, peak **${mb(peak)}** (VmHWM, between samples too), 5 s idle after **${mb(idle)}** (${mb(anon)} anonymous, ${mb(file)} file-backed). ` +
