@@ -86,9 +86,12 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
       if (endpoint) fast.handle(req, res, endpoint);
       else expressApp(req, res);
     });
-    // Streams can run for minutes; only idle keep-alive sockets are timed out.
-    server.requestTimeout = 0;
+    // A request (headers and body) must arrive within its bound; answers and streams are not limited
+    // by these (a stalled reader is cut by the stream watchdog), idle keep-alive sockets are.
+    server.requestTimeout = config.http.requestTimeoutMs;
+    server.headersTimeout = config.http.headersTimeoutMs;
     server.keepAliveTimeout = 65_000;
+    server.maxConnections = config.http.maxConnections;
     try {
       await listen(server, config.port, config.host);
     } catch (err) {

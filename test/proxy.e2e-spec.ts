@@ -177,7 +177,7 @@ describe('proxy: OpenAI routes through the SDK', () => {
 
       const seen = tagged(gemma, tag);
       expect(seen).toHaveLength(1);
-      expect(seen[0].body).toEqual({ ...params, test_tag: tag, model: GEMMA, stream_options: { include_usage: true } });
+      expect(seen[0].body).toEqual({ ...params, test_tag: tag, model: GEMMA, stream_options: { include_usage: true, continuous_usage_stats: true } });
     });
 
     it('shows the usage chunk when the client asks for it', async () => {
@@ -192,7 +192,7 @@ describe('proxy: OpenAI routes through the SDK', () => {
       expect(withUsage).toHaveLength(1);
       expect(withUsage[0].choices).toEqual([]);
       expect(withUsage[0].usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 });
-      expect(tagged(gemma, tag)[0].body).toMatchObject({ stream_options: { include_usage: true } });
+      expect(tagged(gemma, tag)[0].body).toMatchObject({ stream_options: { include_usage: true, continuous_usage_stats: true } });
     });
 
     it('passes each chunk on as it comes (no buffering)', async () => {
@@ -278,13 +278,17 @@ describe('proxy: OpenAI routes through the SDK', () => {
       await stream.text();
     });
 
-    it('echoes the caller x-request-id and passes it to vLLM', async () => {
+    it('echoes the caller x-request-id, but sends vLLM an id of its own', async () => {
       const tag = uniqueTag('reqid');
-      const { response } = await client.chat.completions
+      const { data, response } = await client.chat.completions
         .create(withFields({ model: 'gemma-4-31b', messages: user('hi'), max_tokens: 1 }, { test_tag: tag }), { headers: { 'x-request-id': tag } })
         .withResponse();
       expect(response.headers.get('x-request-id')).toBe(tag);
-      expect(tagged(gemma, tag)[0].headers['x-request-id']).toBe(tag);
+      const callId = response.headers.get('x-litellm-call-id');
+      expect(callId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(tagged(gemma, tag)[0].headers['x-request-id']).toBe(callId);
+      // vLLM derives the answer's id from the X-Request-Id it was sent.
+      expect(data.id).toBe(`chatcmpl-${callId}`);
     });
   });
 

@@ -2,13 +2,14 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Response } from 'express';
 import { ApiError, ErrorType } from './api-error.js';
 
-const TYPE_BY_STATUS: Record<number, ErrorType> = {
+export const TYPE_BY_STATUS: Record<number, ErrorType> = {
   400: ErrorType.InvalidRequest,
   401: ErrorType.Authentication,
   403: ErrorType.Permission,
   404: ErrorType.NotFound,
   408: ErrorType.Timeout,
   413: ErrorType.InvalidRequest,
+  422: ErrorType.InvalidRequest,
   429: ErrorType.RateLimit,
   503: ErrorType.ServiceUnavailable,
 };

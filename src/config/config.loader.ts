@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from './config.error.js';
-import type { AppConfig, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
+import type { HttpLimits, AppConfig, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
 import { isObject, optionalNumber, parseDeployment, resolveEnvRef } from './deployment.parser.js';
 import { tokensEnvPath } from './tokens-env.js';
 
@@ -101,6 +101,25 @@ export function loadWorkers(env: NodeJS.ProcessEnv): number {
   return intEnv(env, 'WORKERS', 1, 1, 64);
 }
 
+function loadHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const requestTimeoutMs = intEnv(env, 'REQUEST_TIMEOUT_MS', 60_000, 1_000, 3_600_000);
+  const headersTimeoutMs = intEnv(env, 'HEADERS_TIMEOUT_MS', Math.min(20_000, requestTimeoutMs), 1_000, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError(`HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  const maxBodyBytes = intEnv(env, 'MAX_REQUEST_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const maxInflightBodyBytes = intEnv(env, 'MAX_INFLIGHT_BODY_BYTES', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024);
+  if (maxInflightBodyBytes < maxBodyBytes) throw new ConfigError(`MAX_INFLIGHT_BODY_BYTES: must be at least MAX_REQUEST_BODY_BYTES (${maxBodyBytes})`);
+  return {
+    maxBodyBytes,
+    maxJsonDepth: intEnv(env, 'MAX_JSON_DEPTH', 64, 2, 10_000),
+    maxInflightBodyBytes,
+    streamStallTimeoutMs: intEnv(env, 'STREAM_STALL_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    requestTimeoutMs,
+    headersTimeoutMs,
+    maxConnections: intEnv(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+  };
+}
+
 /** Builds the typed app config from the environment (tokens.env already loaded) and the config file. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const configPath = resolve(env.PROXY_CONFIG || 'infra/litellm.config.yaml');
@@ -131,5 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     proxy,
     shutdownGraceMs: intEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     spendFlushMs: intEnv(env, 'SPEND_FLUSH_MS', 250, 10, 60_000),
+    http: loadHttpLimits(env),
   };
 }

@@ -39,6 +39,24 @@ export interface ProxyFileConfig {
   disableSpendLogs: boolean;
 }
 
+/** Bounds on what one client can hold of the server (issue: hostile, slow and broken clients). */
+export interface HttpLimits {
+  /** `MAX_REQUEST_BODY_BYTES`: a larger /v1 body is refused with 413. */
+  maxBodyBytes: number;
+  /** `MAX_JSON_DEPTH`: deeper nesting of objects and arrays in a /v1 body is refused with 400. */
+  maxJsonDepth: number;
+  /** `MAX_INFLIGHT_BODY_BYTES`: request-body bytes held by all /v1 requests at once; beyond it 503 + Retry-After. */
+  maxInflightBodyBytes: number;
+  /** `STREAM_STALL_TIMEOUT_MS`: a client that accepts no data for this long is cut off and its backend request aborted. */
+  streamStallTimeoutMs: number;
+  /** `REQUEST_TIMEOUT_MS`: the whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** `HEADERS_TIMEOUT_MS`: the request headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** `MAX_CONNECTIONS`: concurrent client connections; more are closed at once. */
+  maxConnections: number;
+}
+
 export interface AppConfig {
   host: string;
   port: number;
@@ -57,6 +75,7 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Spend writer flush interval. */
   spendFlushMs: number;
+  http: HttpLimits;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

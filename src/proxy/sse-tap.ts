@@ -4,19 +4,53 @@ import { asUsage, extractId } from './usage.js';
 const EVENT_END = Buffer.from('\n\n');
 const USAGE_MARK = Buffer.from('"usage":{');
 const DONE_MARK = Buffer.from('data: [DONE]');
+const DATA_MARK = Buffer.from('data: ');
+const NO_CHOICES = Buffer.from('"choices":[]');
+const NULL = Buffer.from('null');
+
+/** What the client asked for in `stream_options` (vLLM: continuous usage needs include_usage too). */
+export type ClientUsage = 'none' | 'final' | 'continuous';
+
+export function clientUsageOf(streamOptions: unknown): ClientUsage {
+  if (typeof streamOptions !== 'object' || streamOptions === null) return 'none';
+  const o = streamOptions as { include_usage?: unknown; continuous_usage_stats?: unknown };
+  if (o.include_usage !== true) return 'none';
+  return o.continuous_usage_stats === true ? 'continuous' : 'final';
+}
+
+/** End (exclusive) of the JSON object whose `{` is at `start`, by brace matching that respects strings. */
+function objectEnd(buf: Buffer, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return i + 1;
+  }
+  return -1;
+}
 
 /**
- * Reads an upstream SSE stream on the side while it is forwarded: passes complete events through
- * as they arrive (byte slices, no re-encoding), captures the response id and the usage chunk,
- * and drops that usage-only chunk when the client did not ask for it (the proxy asked on its behalf).
+ * Reads an upstream SSE stream on the side while it is forwarded. The proxy asks vLLM for usage on
+ * every chunk (`continuous_usage_stats`), so a stream that ends early is billed for what was
+ * delivered; what the client did not ask for is taken out again: the running usage of each chunk
+ * (`"usage":null` when it asked for the final usage only) and the usage-only last chunk. Complete
+ * events pass as byte slices; only chunks carrying usage are spliced.
  */
 export class SseTap {
+  /** The latest usage seen: the totals at the end, the running count before. */
   usage?: Usage;
   id?: string;
   done = false;
+  /** Data events passed on before any usage arrived (a backend without usage: the proxy counts). */
+  events = 0;
   private tail?: Buffer;
 
-  constructor(private readonly stripUsageChunk: boolean) {}
+  constructor(private readonly client: ClientUsage) {}
 
   /** Returns what to forward now (complete events), or undefined. */
   push(chunk: Buffer): Buffer | undefined {
@@ -31,8 +65,13 @@ export class SseTap {
     this.tail = cut === buf.length ? undefined : buf.subarray(cut);
     if (this.id === undefined) this.id = extractId(complete);
     if (!this.done && complete.includes(DONE_MARK)) this.done = true;
-    if (complete.includes(USAGE_MARK)) return this.inspect(complete);
-    return complete;
+    const last = complete.lastIndexOf(USAGE_MARK);
+    if (last === -1) {
+      if (this.usage === undefined) this.countEvents(complete);
+      return complete;
+    }
+    this.capture(complete, last);
+    return this.client === 'continuous' ? complete : this.strip(complete);
   }
 
   /** Whatever is left when the upstream ends (an unterminated last event). */
@@ -42,29 +81,50 @@ export class SseTap {
     return t;
   }
 
-  private inspect(complete: Buffer): Buffer | undefined {
-    const events = complete.toString('utf8').split('\n\n');
-    const kept: string[] = [];
-    let changed = false;
-    for (const event of events) {
-      if (event === '') continue;
-      if (event.includes('"usage":{')) {
-        const json = event.startsWith('data: ') ? event.slice(6) : event;
-        try {
-          const parsed = JSON.parse(json) as { usage?: unknown; choices?: unknown[] };
-          const usage = asUsage(parsed.usage);
-          if (usage) this.usage = usage;
-          if (this.stripUsageChunk && Array.isArray(parsed.choices) && parsed.choices.length === 0) {
-            changed = true;
-            continue;
-          }
-        } catch {
-          /* not JSON: forward as is */
-        }
-      }
-      kept.push(event);
+  private countEvents(buf: Buffer): void {
+    for (let at = buf.indexOf(DATA_MARK); at !== -1; at = buf.indexOf(DATA_MARK, at + DATA_MARK.length)) {
+      if (!buf.subarray(at, at + DONE_MARK.length).equals(DONE_MARK)) this.events++;
     }
-    if (!changed) return complete;
-    return kept.length === 0 ? undefined : Buffer.from(kept.join('\n\n') + '\n\n');
+  }
+
+  private capture(buf: Buffer, at: number): void {
+    const start = at + USAGE_MARK.length - 1;
+    const end = objectEnd(buf, start);
+    if (end === -1) return;
+    try {
+      const usage = asUsage(JSON.parse(buf.toString('utf8', start, end)));
+      if (usage) this.usage = usage;
+    } catch {
+      /* not JSON: keep the last good usage */
+    }
+  }
+
+  /** Takes out the usage the client did not ask for. */
+  private strip(buf: Buffer): Buffer | undefined {
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let at = buf.indexOf(USAGE_MARK); at !== -1; at = buf.indexOf(USAGE_MARK, from)) {
+      const objStart = at + USAGE_MARK.length - 1;
+      const objEnd = objectEnd(buf, objStart);
+      if (objEnd === -1) break;
+      const evStart = Math.max(from, buf.lastIndexOf(EVENT_END, at) + EVENT_END.length);
+      const next = buf.indexOf(EVENT_END, objEnd);
+      const evEnd = next === -1 ? buf.length : next + EVENT_END.length;
+      const usageOnly = buf.subarray(evStart, evEnd).includes(NO_CHOICES);
+      if (usageOnly) {
+        // The totals chunk: the client sees it only when it asked for include_usage.
+        parts.push(buf.subarray(from, this.client === 'none' ? evStart : evEnd));
+      } else if (this.client === 'none' && buf[at - 1] === 44) {
+        // `,"usage":{…}` goes: the chunk reads as if usage had never been asked for.
+        parts.push(buf.subarray(from, at - 1), buf.subarray(objEnd, evEnd));
+      } else {
+        parts.push(buf.subarray(from, objStart), NULL, buf.subarray(objEnd, evEnd));
+      }
+      from = evEnd;
+    }
+    if (from === 0) return buf;
+    parts.push(buf.subarray(from));
+    const out = Buffer.concat(parts);
+    return out.length === 0 ? undefined : out;
   }
 }

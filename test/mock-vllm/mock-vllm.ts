@@ -430,7 +430,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     s: Steering,
     n: number,
     first: string | undefined,
-    token: string,
+    token: (completed: number) => string,
     finish: string,
     usage: string | undefined,
   ): Promise<void> {
@@ -451,7 +451,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
         await sleep(ctx, s.interTokenMs);
         if (ctx.closed) return;
       }
-      if (!res.write(token)) {
+      if (!res.write(token(i + 1))) {
         await drain(res, ctx);
         if (ctx.closed) return;
       }
@@ -463,6 +463,20 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     res.write(finish);
     if (usage !== undefined) res.write(usage);
     res.end('data: [DONE]\n\n');
+  }
+
+  /**
+   * How a stream chunk ends, as vLLM writes it: with `include_usage` every chunk carries `"usage":null`
+   * (the totals come in a last chunk with no choices); with `continuous_usage_stats` too, every chunk
+   * carries the usage so far (vLLM: `include_continuous_usage = include_usage and continuous_usage_stats`).
+   */
+  function chunkTail(body: Record<string, unknown>, prompt: number): { tail: (completed: number) => string; includeUsage: boolean } {
+    const opts = isRecord(body.stream_options) ? body.stream_options : {};
+    const includeUsage = opts.include_usage === true;
+    const continuous = includeUsage && opts.continuous_usage_stats === true;
+    if (continuous) return { tail: (completed) => `],"usage":${usageOf(prompt, completed)}}\n\n`, includeUsage };
+    const fixed = includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
+    return { tail: () => fixed, includeUsage };
   }
 
   async function nonStreamAnswer(res: ServerResponse, ctx: Ctx, s: Steering, n: number, body: () => string): Promise<void> {
@@ -484,29 +498,31 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     return `{"prompt_tokens":${prompt},"total_tokens":${prompt + completion},"completion_tokens":${completion},"prompt_tokens_details":null}`;
   }
 
-  async function chat(body: Record<string, unknown>, res: ServerResponse, ctx: Ctx, s: Steering): Promise<void> {
+  async function chat(body: Record<string, unknown>, res: ServerResponse, ctx: Ctx, s: Steering, baseId: string): Promise<void> {
     const messages = body.messages;
     if (!Array.isArray(messages)) throw invalidRequest('Field required: messages');
     const max = requestedTokens(body);
     const n = max ?? DEFAULT_COMPLETION_TOKENS;
     const finishReason = max === undefined ? 'stop' : 'length';
     const prompt = Math.max(1, countChatTokens(messages));
-    const id = `chatcmpl-${randomId()}`;
+    const id = `chatcmpl-${baseId}`;
     const created = Math.floor(Date.now() / 1000);
 
     if (body.stream === true) {
-      const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
-      // Every chunk is built from the same prefix/suffix; token chunks are identical, so build once.
+      const { tail, includeUsage } = chunkTail(body, prompt);
       const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${modelJson},"choices":[`;
-      const tail = includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
+      const tokenChoice = `{"index":0,"delta":{"content":${JSON.stringify(TOKEN)}},"logprobs":null,"finish_reason":null}`;
+      // Token chunks are identical unless they carry running usage: build them once then.
+      const sameToken = `${head}${tokenChoice}${tail(0)}`;
+      const perToken = tail(0) !== tail(1);
       await streamAnswer(
         res,
         ctx,
         s,
         n,
-        `${head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}${tail}`,
-        `${head}{"index":0,"delta":{"content":${JSON.stringify(TOKEN)}},"logprobs":null,"finish_reason":null}${tail}`,
-        `${head}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason}","stop_reason":null}${tail}`,
+        `${head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}${tail(0)}`,
+        perToken ? (k) => `${head}${tokenChoice}${tail(k)}` : () => sameToken,
+        `${head}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason}","stop_reason":null}${tail(n)}`,
         includeUsage ? `${head}],"usage":${usageOf(prompt, n)}}\n\n` : undefined,
       );
       return;
@@ -531,27 +547,29 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     );
   }
 
-  async function completions(body: Record<string, unknown>, res: ServerResponse, ctx: Ctx, s: Steering): Promise<void> {
+  async function completions(body: Record<string, unknown>, res: ServerResponse, ctx: Ctx, s: Steering, baseId: string): Promise<void> {
     if (body.prompt === undefined || body.prompt === null) throw invalidRequest('Field required: prompt');
     const max = requestedTokens(body);
     const n = max ?? DEFAULT_COMPLETION_TOKENS;
     const finishReason = max === undefined ? 'stop' : 'length';
     const prompt = Math.max(1, countPromptTokens(body.prompt));
-    const id = `cmpl-${randomId()}`;
+    const id = `cmpl-${baseId}`;
     const created = Math.floor(Date.now() / 1000);
 
     if (body.stream === true) {
-      const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+      const { tail, includeUsage } = chunkTail(body, prompt);
       const head = `data: {"id":"${id}","object":"text_completion","created":${created},"model":${modelJson},"choices":[`;
-      const tail = includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
+      const tokenChoice = `{"index":0,"text":${JSON.stringify(TOKEN)},"logprobs":null,"finish_reason":null,"stop_reason":null}`;
+      const sameToken = `${head}${tokenChoice}${tail(0)}`;
+      const perToken = tail(0) !== tail(1);
       await streamAnswer(
         res,
         ctx,
         s,
         n,
         undefined,
-        `${head}{"index":0,"text":${JSON.stringify(TOKEN)},"logprobs":null,"finish_reason":null,"stop_reason":null}${tail}`,
-        `${head}{"index":0,"text":"","logprobs":null,"finish_reason":"${finishReason}","stop_reason":null}${tail}`,
+        perToken ? (k) => `${head}${tokenChoice}${tail(k)}` : () => sameToken,
+        `${head}{"index":0,"text":"","logprobs":null,"finish_reason":"${finishReason}","stop_reason":null}${tail(n)}`,
         includeUsage ? `${head}],"usage":${usageOf(prompt, n)}}\n\n` : undefined,
       );
       return;
@@ -570,7 +588,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     );
   }
 
-  async function embeddings(body: Record<string, unknown>, res: ServerResponse, ctx: Ctx, s: Steering): Promise<void> {
+  async function embeddings(body: Record<string, unknown>, res: ServerResponse, ctx: Ctx, s: Steering, baseId: string): Promise<void> {
     const input = body.input;
     let inputs: unknown[];
     // string | string[] | number[] (one tokenized input) | number[][]
@@ -602,7 +620,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       res,
       200,
       JSON.stringify({
-        id: `embd-${randomId()}`,
+        id: `embd-${baseId}`,
         object: 'list',
         created: Math.floor(Date.now() / 1000),
         model,
@@ -696,9 +714,12 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       if (obj.stream_options !== undefined && obj.stream_options !== null && obj.stream !== true && path !== '/v1/embeddings') {
         throw invalidRequest('Stream options can only be defined when `stream=True`.');
       }
-      if (path === '/v1/chat/completions') return chat(obj, res, ctx, s);
-      if (path === '/v1/completions') return completions(obj, res, ctx, s);
-      return embeddings(obj, res, ctx, s);
+      // vLLM's _base_request_id: the caller's X-Request-Id, else a random id; answers' ids derive from it.
+      const given = req.headers['x-request-id'];
+      const baseId = typeof given === 'string' && given !== '' ? given : randomId();
+      if (path === '/v1/chat/completions') return chat(obj, res, ctx, s, baseId);
+      if (path === '/v1/completions') return completions(obj, res, ctx, s, baseId);
+      return embeddings(obj, res, ctx, s, baseId);
     }
 
     if (record) requests.push({ method, path, headers: req.headers, body: null, receivedAt });

@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+import { ApiError, ErrorType } from '../common/api-error.js';
+import type { HttpLimits } from '../config/config.types.js';
+
+/**
+ * Request-body bytes held by /v1 requests at once, across the process: a handful of clients sending
+ * 32 MiB bodies must not be able to exhaust memory. A request holds its bytes until it ends.
+ */
+export class BodyBudget {
+  private held = 0;
+
+  constructor(private readonly max: number) {}
+
+  get inFlight(): number {
+    return this.held;
+  }
+
+  /** Takes `bytes`, or throws 503 when the budget is spent. */
+  take(bytes: number): void {
+    if (this.held + bytes > this.max) {
+      throw new ApiError(503, ErrorType.ServiceUnavailable, 'The proxy is receiving too much request data at once; retry shortly.', null, { 'retry-after': '1' });
+    }
+    this.held += bytes;
+  }
+
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
+}
+
+/**
+ * Reads a /v1 body within `limits.maxBodyBytes`, counting it against the in-flight budget as it
+ * arrives. `held` is called with what was taken, so the caller gives it back when the request ends
+ * (even when this rejects).
+ */
+export function readBody(req: IncomingMessage, limits: HttpLimits, budget: BodyBudget, held: (bytes: number) => void): Promise<Buffer> {
+  const max = limits.maxBodyBytes;
+  const tooLarge = () => new ApiError(413, ErrorType.InvalidRequest, `Request body too large: the limit is ${max} bytes (MAX_REQUEST_BODY_BYTES).`);
+  const declared = Number(req.headers['content-length']);
+  if (declared > max) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (err: unknown) => {
+      req.off('data', onData);
+      reject(err);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > max) return fail(tooLarge());
+      try {
+        budget.take(c.length);
+      } catch (err) {
+        return fail(err);
+      }
+      held(c.length);
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+}
+
+/** Nesting depth of objects and arrays, stopping as soon as it passes `max` (no recursion). */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    if (Array.isArray(v)) {
+      for (const item of v) if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+    } else {
+      for (const key in v as Record<string, unknown>) {
+        const item = (v as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return false;
+}
+
+/** The body as the proxy needs it: a JSON object with a `model`, and a `stream` both sides agree on. */
+export function parseBody(raw: Buffer, limits: HttpLimits): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw ApiError.badRequest(`Invalid JSON in request body: ${(err as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('Request body must be a JSON object');
+  if (deeperThan(body, limits.maxJsonDepth)) {
+    throw ApiError.badRequest(`Request body is nested too deeply: at most ${limits.maxJsonDepth} levels of objects and arrays (MAX_JSON_DEPTH).`);
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || b.model === '') throw ApiError.badRequest('"model" is required: the name of a model from /v1/models', 'model');
+  // vLLM would read 1 or "true" as true: refuse, so proxy and backend never disagree on streaming.
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') {
+    throw ApiError.badRequest(`"stream" must be true or false, got ${JSON.stringify(b.stream)}`, 'stream');
+  }
+  const opts = b.stream_options;
+  if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts))) {
+    throw ApiError.badRequest('"stream_options" must be an object such as {"include_usage": true}', 'stream_options');
+  }
+  return b;
+}
