@@ -1,17 +1,16 @@
 import 'reflect-metadata';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { flushLogger, type Logger, PinoNestLogger } from './common/logger.js';
-import { ConfigError } from './config/config.error.js';
 import type { AppConfig } from './config/config.types.js';
 import { loadSettings } from './config/settings.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrationsLocked } from './database/migrate.js';
 import { VERSION } from './health/health.service.js';
 import { ProxyHandler } from './proxy/proxy.handler.js';
+import { FrontDoor, type RequestListener } from './server/front-door.js';
 
 export interface ProxyApp {
   app: NestExpressApplication;
@@ -25,26 +24,6 @@ export interface ProxyApp {
 export interface StartOptions {
   /** A pino logger (tests capture output this way), or false for silence. Default: JSON lines, pretty on a TTY. */
   logger?: Logger | false;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new ConfigError(`port ${port} on ${host} is already in use (another proxy running? set PORT to choose another)`)
-          : new ConfigError(`cannot listen on ${host}:${port}: ${err.message}`),
-      );
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }
 
 /**
@@ -61,7 +40,7 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
   }
   try {
     await runMigrationsLocked(config.databaseUrl, log);
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env, logger), {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env, logger), new ExpressAdapter(), {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
@@ -72,50 +51,26 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
 
     // The OpenAI POST routes are answered straight off node:http, ahead of Express and Nest's pipeline.
     const fast = app.get(ProxyHandler);
-    const server: Server = app.getHttpServer();
-    const expressApp = app.getHttpAdapter().getInstance() as (req: IncomingMessage, res: ServerResponse) => void;
-    let inFlight = 0;
-    let idle: (() => void) | undefined;
-    server.removeAllListeners('request');
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      inFlight++;
-      res.once('close', () => {
-        if (--inFlight === 0 && idle) idle();
-      });
+    const expressApp = app.getHttpAdapter().getInstance() as RequestListener;
+    const door = new FrontDoor(config.http, (req, res) => {
       const endpoint = fast.match(req);
       if (endpoint) fast.handle(req, res, endpoint);
       else expressApp(req, res);
     });
-    // A request (headers and body) must arrive within its bound; answers and streams are not limited
-    // by these (a stalled reader is cut by the stream watchdog), idle keep-alive sockets are.
-    server.requestTimeout = config.http.requestTimeoutMs;
-    server.headersTimeout = config.http.headersTimeoutMs;
-    server.keepAliveTimeout = 65_000;
-    server.maxConnections = config.http.maxConnections;
+    let port: number;
     try {
-      await listen(server, config.port, config.host);
+      port = await door.listen(config.port, config.host);
     } catch (err) {
       await app.close();
       throw err;
     }
-    const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host}:${port}`;
-    log(`Model Proxy ${VERSION} listening on ${url} (${config.proxy.deployments.length} config deployment(s), docs at ${url}/docs)`);
+    log(`Model Proxy ${VERSION} listening on ${url} (${config.proxy.deployments.length} config deployment(s), docs at ${url}/docs, admin UI at ${url}/ui/)`);
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        server.close();
-        server.closeIdleConnections();
-        if (inFlight > 0) {
-          log(`draining ${inFlight} in-flight request(s) (up to ${config.shutdownGraceMs} ms)`);
-          await new Promise<void>((resolve) => {
-            idle = resolve;
-            setTimeout(resolve, config.shutdownGraceMs).unref();
-          });
-        }
-        server.closeAllConnections();
+        await door.drain(config.shutdownGraceMs, log);
         await app.close();
         await embedded?.stop();
         log('stopped');

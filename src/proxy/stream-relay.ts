@@ -31,9 +31,10 @@ export function relayStream(res: ServerResponse, ctx: RequestContext, up: Upstre
     };
     const onStall = () => {
       ctx.errorType = 'client_stalled';
+      // Finished first: the abort below reaches `error` at once, and must not read as a backend failure.
+      finish({ ok: false });
       up.abort();
       res.destroy();
-      finish({ ok: false });
     };
     const fail = (failure: UpstreamFailure) => {
       if (!res.destroyed) res.end(`data: ${JSON.stringify(failure.error.body())}\n\n`);
