@@ -6,6 +6,7 @@ import { loadWorkers } from './config/config.loader.js';
 import { loadSettings, type Settings } from './config/settings.js';
 import { loadTokensEnv, tokensEnvPath } from './config/tokens-env.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { stopper, takeOverSignals } from './server/signals.js';
 
 // `WORKERS=N`: N processes serve one port through node:cluster (the primary accepts connections and
 // hands them out in turn). The primary does only what must happen once: secrets, config check, the
@@ -14,7 +15,6 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedde
 /** What a worker tells the primary over the cluster's IPC channel. */
 type WorkerMessage = { type: 'model-proxy:ready'; url: string } | { type: 'model-proxy:failed'; message: string };
 
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
 /** Past the workers' own grace period, time left for them to flush spend and close before they are killed. */
@@ -33,18 +33,7 @@ export function workerCount(env: NodeJS.ProcessEnv): number {
  * to each, so a worker ignores SIGINT.
  */
 export function serveAsWorker(proxy: Pick<ProxyApp, 'url' | 'close'>, reload: () => void): void {
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    if (stopping) return;
-    stopping = true;
-    proxy.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  });
+  process.on('SIGTERM', stopper(() => proxy.close()));
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', reload);
   process.send?.({ type: 'model-proxy:ready', url: proxy.url } satisfies WorkerMessage);
@@ -71,9 +60,8 @@ function describeExit(code: number | null, signal: string | null): string {
 
 /** Runs the primary until it is stopped; throws (a ConfigError) only for what fails before any worker starts. */
 export async function runPrimary(workers: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  // embedded-postgres hooks these at import to stop PostgreSQL and exit at once; here the database
-  // must outlive the workers' drain, so the primary stops it itself, last.
-  for (const signal of SIGNALS) process.removeAllListeners(signal);
+  // Here the database must outlive the workers' drain, so the primary stops it itself, last.
+  takeOverSignals();
   await new ClusterPrimary(workers, loadSettings(env, undefined, 'Cluster')).run();
 }
 

