@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { type Deployment, get, type Key, type KeyList, type NewKey, post } from '../api';
-import { Badge, Card, Confirm, Dialog, Empty, ErrorBanner, Field, Loading, messageOf, Pager, SecretDialog, toast, useApi } from '../components';
+import { Badge, Card, Confirm, Empty, ErrorBanner, Field, Loading, messageOf, Pager, SecretDialog, toast, useApi } from '../components';
 import { day, relative, usd } from '../format';
+import { type FormErrors, FormDialog, useForm } from '../form-dialog';
 import { setQuery, useLocation } from '../router';
 
 const PAGE_SIZE = 20;
@@ -266,8 +267,8 @@ interface KeyForm {
   tpm: string;
 }
 
-function validate(f: KeyForm): Partial<Record<keyof KeyForm, string>> {
-  const errors: Partial<Record<keyof KeyForm, string>> = {};
+function validate(f: KeyForm): FormErrors<KeyForm> {
+  const errors: FormErrors<KeyForm> = {};
   if (f.alias.length > 255) errors.alias = 'At most 255 characters.';
   if (f.budget !== '' && !(Number(f.budget) >= 0)) errors.budget = 'A number of dollars, 0 or more.';
   for (const field of ['rpm', 'tpm'] as const) {
@@ -278,18 +279,10 @@ function validate(f: KeyForm): Partial<Record<keyof KeyForm, string>> {
 
 function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (k: NewKey) => void }) {
   const models = useApi(() => get<{ data: Deployment[] }>('/model/info').then((r) => [...new Set(r.data.map((d) => d.model_name))].sort()), []);
-  const [f, setF] = useState<KeyForm>({ alias: '', models: [], modelsText: '', duration: '', budget: '', budgetPeriod: '', rpm: '', tpm: '' });
-  const [touched, setTouched] = useState(false);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const errors = touched ? validate(f) : {};
-  const set = (patch: Partial<KeyForm>) => setF((old) => ({ ...old, ...patch }));
+  const { f, set, errors, error, busy, submit } = useForm<KeyForm>({ alias: '', models: [], modelsText: '', duration: '', budget: '', budgetPeriod: '', rpm: '', tpm: '' }, validate);
   const pickList = models.data && models.data.length > 0;
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setTouched(true);
-    if (Object.keys(validate(f)).length > 0) return;
+  const create = submit(async (f) => {
     const chosen = pickList
       ? f.models
       : f.modelsText
@@ -303,34 +296,11 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
     if (f.budgetPeriod) body.budget_duration = f.budgetPeriod;
     if (f.rpm !== '') body.rpm_limit = Number(f.rpm);
     if (f.tpm !== '') body.tpm_limit = Number(f.tpm);
-    setBusy(true);
-    setError(undefined);
-    try {
-      onCreated(await post<NewKey>('/key/generate', body));
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  };
+    onCreated(await post<NewKey>('/key/generate', body));
+  });
 
   return (
-    <Dialog
-      title="Create key"
-      wide
-      onClose={onClose}
-      footer={
-        <>
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="create-key" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create key'}
-          </button>
-        </>
-      }
-    >
-      <form id="create-key" class="form-grid" onSubmit={submit} noValidate>
-        <ErrorBanner error={error} />
+    <FormDialog id="create-key" title="Create key" submitLabel="Create key" busyLabel="Creating…" busy={busy} error={error} onClose={onClose} onSubmit={create}>
         <Field label="Alias" hint="A unique name, e.g. the team or app using the key." error={errors.alias} wide>
           <input class="input" name="key_alias" maxLength={255} value={f.alias} onInput={(e) => set({ alias: e.currentTarget.value })} />
         </Field>
@@ -383,7 +353,6 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         <Field label="Tokens per minute" error={errors.tpm}>
           <input class="input" name="tpm_limit" type="number" min="0" step="1" inputMode="numeric" placeholder="No limit" value={f.tpm} onInput={(e) => set({ tpm: e.currentTarget.value })} />
         </Field>
-      </form>
-    </Dialog>
+    </FormDialog>
   );
 }

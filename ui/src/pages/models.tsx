@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { type Deployment, get, post } from '../api';
-import { Badge, Card, Confirm, Dialog, Empty, ErrorBanner, Field, Loading, messageOf, toast, useApi } from '../components';
+import { Badge, Card, Confirm, Empty, ErrorBanner, Field, Loading, toast, useApi } from '../components';
 import { perMillion } from '../format';
+import { type FormErrors, FormDialog, useForm } from '../form-dialog';
 
 type Modal = { kind: 'add' } | { kind: 'delete'; model: Deployment };
 
@@ -132,8 +133,8 @@ interface ModelForm {
 
 const PROVIDER = /^(openai|hosted_vllm)\//;
 
-function validate(f: ModelForm): Partial<Record<keyof ModelForm, string>> {
-  const errors: Partial<Record<keyof ModelForm, string>> = {};
+function validate(f: ModelForm): FormErrors<ModelForm> {
+  const errors: FormErrors<ModelForm> = {};
   if (!f.name.trim()) errors.name = 'Required: the name clients send as `model`.';
   else if (/\s/.test(f.name.trim())) errors.name = 'No spaces.';
   if (!f.upstream.trim()) errors.upstream = 'Required: the model id vLLM serves.';
@@ -153,17 +154,9 @@ function validate(f: ModelForm): Partial<Record<keyof ModelForm, string>> {
 }
 
 function AddModelDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (name: string) => void }) {
-  const [f, setF] = useState<ModelForm>({ name: '', upstream: '', apiBase: '', apiKey: '', inputPrice: '', outputPrice: '' });
-  const [touched, setTouched] = useState(false);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const errors = touched ? validate(f) : {};
-  const set = (patch: Partial<ModelForm>) => setF((old) => ({ ...old, ...patch }));
+  const { f, set, errors, error, busy, submit } = useForm<ModelForm>({ name: '', upstream: '', apiBase: '', apiKey: '', inputPrice: '', outputPrice: '' }, validate);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setTouched(true);
-    if (Object.keys(validate(f)).length > 0) return;
+  const add = submit(async (f) => {
     const upstream = f.upstream.trim();
     const params: Record<string, unknown> = { model: PROVIDER.test(upstream) ? upstream : `openai/${upstream}`, api_base: f.apiBase.trim().replace(/\/+$/, '') };
     if (f.apiKey) params.api_key = f.apiKey;
@@ -171,35 +164,12 @@ function AddModelDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (n
     // Prices are entered per million tokens, as vendors quote them; the API stores them per token.
     if (f.inputPrice !== '') info.input_cost_per_token = Number(f.inputPrice) / 1e6;
     if (f.outputPrice !== '') info.output_cost_per_token = Number(f.outputPrice) / 1e6;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await post('/model/new', { model_name: f.name.trim(), litellm_params: params, model_info: info });
-      onAdded(f.name.trim());
-    } catch (err) {
-      setError(messageOf(err));
-      setBusy(false);
-    }
-  };
+    await post('/model/new', { model_name: f.name.trim(), litellm_params: params, model_info: info });
+    onAdded(f.name.trim());
+  });
 
   return (
-    <Dialog
-      title="Add model"
-      wide
-      onClose={onClose}
-      footer={
-        <>
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="add-model" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add model'}
-          </button>
-        </>
-      }
-    >
-      <form id="add-model" class="form-grid" onSubmit={submit} noValidate>
-        <ErrorBanner error={error} />
+    <FormDialog id="add-model" title="Add model" submitLabel="Add model" busyLabel="Adding…" busy={busy} error={error} onClose={onClose} onSubmit={add}>
         <Field label="Alias" hint="What clients send as `model`; an existing alias gains a deployment." error={errors.name}>
           <input class="input" name="model_name" placeholder="gemma-4-31b" value={f.name} onInput={(e) => set({ name: e.currentTarget.value })} />
         </Field>
@@ -218,7 +188,6 @@ function AddModelDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (n
         <Field label="Output price (USD / 1M tokens)" error={errors.outputPrice}>
           <input class="input" name="output_price" type="number" min="0" step="any" inputMode="decimal" placeholder="0" value={f.outputPrice} onInput={(e) => set({ outputPrice: e.currentTarget.value })} />
         </Field>
-      </form>
-    </Dialog>
+    </FormDialog>
   );
 }
