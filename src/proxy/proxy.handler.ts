@@ -18,6 +18,7 @@ import { SpendWriter } from '../spend/spend-writer.service.js';
 import { RouterService } from './router.service.js';
 import { SseTap } from './sse-tap.js';
 import { UpstreamCall } from './upstream-call.js';
+import { failureBeforeAnswer, failureBrokenAnswer, failureFromStatus, failureMidStream, noDeploymentError, type UpstreamFailure } from './upstream-errors.js';
 import { UpstreamClient } from './upstream.client.js';
 import { extractId, extractUsage } from './usage.js';
 
@@ -40,8 +41,6 @@ const ENDPOINTS = new Map<string, Endpoint>([
 ]);
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
-const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-const STATUS_TYPES: Record<number, string> = { 400: ErrorType.InvalidRequest, 401: ErrorType.Authentication, 403: ErrorType.Permission, 404: ErrorType.NotFound, 422: ErrorType.InvalidRequest, 429: ErrorType.RateLimit };
 
 /** What one request's log line and metrics say; filled in as the request goes. */
 interface Trace {
@@ -99,25 +98,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-/** The message a backend put in its error body (vLLM: `{"error": {"message"}}`; older: `{"message"}`). */
-function upstreamMessage(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
-    if (parsed.error && typeof parsed.error === 'object' && typeof parsed.error.message === 'string') return parsed.error.message;
-    if (typeof parsed.error === 'string') return parsed.error;
-    if (typeof parsed.message === 'string') return parsed.message;
-    if (parsed.detail !== undefined) return typeof parsed.detail === 'string' ? parsed.detail : JSON.stringify(parsed.detail);
-  } catch {
-    /* not JSON */
-  }
-  return text.slice(0, 1000) || 'no message';
-}
-
-function errorCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code ?? e?.cause?.code;
 }
 
 /**
@@ -242,19 +222,20 @@ export class ProxyHandler {
         pick = this.router.pick(group, tried);
       }
       if (!('deployment' in pick)) {
-        lastError ??= new ApiError(429, ErrorType.RateLimit, `No healthy deployment available for model=${call.alias}: every deployment is cooling down after repeated failures. Try again shortly.`, null, { 'retry-after': String(this.router.settings.cooldownTimeSec) });
+        if ('unavailable' in pick) lastError ??= noDeploymentError(call.alias, pick.unavailable);
         break;
       }
       const dep = pick.deployment;
       lastDeployment = dep;
       tried.add(dep.id);
       body.model = dep.upstreamModel;
+      const payload = JSON.stringify(body);
       const tUp = performance.now();
       this.router.started(dep);
       const up = new UpstreamCall();
       call.upstream = up;
       this.upstream.dispatch(
-        { deployment: dep, path: call.endpoint.upstreamPath, body: JSON.stringify(body), timeoutMs: dep.timeoutMs ?? requestTimeoutMs, requestId: call.requestId },
+        { deployment: dep, path: call.endpoint.upstreamPath, body: payload, timeoutMs: dep.timeoutMs ?? requestTimeoutMs, requestId: call.requestId },
         up,
       );
       if (call.aborted) up.abort();
@@ -264,33 +245,25 @@ export class ProxyHandler {
         call.backendMs += performance.now() - tUp;
         this.router.finished(dep);
         if (call.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
-        const code = errorCode(err);
-        if (code && TIMEOUT_ERRORS.has(code)) {
-          this.backendFailed(call, dep, 'timeout');
-          lastError = new ApiError(408, ErrorType.Timeout, `litellm.Timeout: Request timed out after ${(dep.timeoutMs ?? requestTimeoutMs) / 1000} s waiting for model=${call.alias}`);
-          break;
-        }
-        this.backendFailed(call, dep, 'connection');
-        lastError = new ApiError(502, ErrorType.Upstream, `litellm.APIConnectionError: could not reach a backend for model=${call.alias} (${code ?? (err as Error).message})`);
-        continue;
+        const f = failureBeforeAnswer(err, call.alias, dep.timeoutMs ?? requestTimeoutMs);
+        this.backendFailed(call, dep, f);
+        lastError = f.error;
+        if (f.retry) continue;
+        break;
       }
       const status = up.status;
       if (status >= 400) {
         const text = await up.collect().then((b) => b.toString('utf8'), () => '');
         call.backendMs += performance.now() - tUp;
         this.router.finished(dep);
-        const message = upstreamMessage(text);
-        if (status >= 500 || status === 429) {
-          this.backendFailed(call, dep, status === 429 ? 'http_429' : 'http_5xx');
-          lastError =
-            status === 429
-              ? new ApiError(429, ErrorType.RateLimit, `Backend for model=${call.alias} is overloaded: ${message}`, null, { 'retry-after': '1' })
-              : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} failed (${status}): ${message}`);
+        const f = failureFromStatus(status, text, call.alias, up.headers);
+        this.backendFailed(call, dep, f);
+        if (f.retry) {
+          lastError = f.error;
           continue;
         }
-        const err = new ApiError(status, STATUS_TYPES[status] ?? ErrorType.InvalidRequest, message);
-        this.finish(call, dep, 'failure', undefined, null, { error_type: err.type, status_code: status });
-        return this.sendError(res, err, call.requestId, call.t0, call.backendMs);
+        this.finish(call, dep, 'failure', undefined, null, { error_type: f.error.type, status_code: status });
+        return this.sendError(res, f.error, call.requestId, call.t0, call.backendMs);
       }
       if (stream) return this.pipeStream(call, dep, up, res, wantsUsage, tUp);
       return this.sendWhole(call, dep, up, res, tUp);
@@ -309,13 +282,10 @@ export class ProxyHandler {
       call.backendMs += performance.now() - tUp;
       this.router.finished(dep);
       if (call.aborted) return this.finish(call, dep, 'failure', undefined, null, { error_type: 'client_disconnected' });
-      const code = errorCode(err);
-      this.backendFailed(call, dep, code && TIMEOUT_ERRORS.has(code) ? 'timeout' : 'broken_answer');
-      const e = code && TIMEOUT_ERRORS.has(code)
-        ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: Request timed out waiting for model=${call.alias}`)
-        : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} broke off its answer (${code ?? (err as Error).message})`);
-      this.finish(call, dep, 'failure', undefined, null, { error_type: e.type });
-      return this.sendError(res, e, call.requestId, call.t0, call.backendMs);
+      const f = failureBrokenAnswer(err, call.alias);
+      this.backendFailed(call, dep, f);
+      this.finish(call, dep, 'failure', undefined, null, { error_type: f.error.type });
+      return this.sendError(res, f.error, call.requestId, call.t0, call.backendMs);
     }
     const tDone = performance.now();
     this.router.finished(dep);
@@ -349,18 +319,18 @@ export class ProxyHandler {
       'x-litellm-overhead-duration-ms': overhead.toFixed(3),
     });
     res.flushHeaders();
-    const end = (outcome: 'success' | 'failure', error?: ApiError) => {
+    const end = (outcome: 'success' | 'failure', failed?: UpstreamFailure) => {
       if (ended) return;
       ended = true;
       res.off('drain', onDrain);
       this.router.finished(dep);
-      if (error) {
-        this.backendFailed(call, dep, error.status === 408 ? 'timeout' : 'mid_stream');
-        if (!res.destroyed) res.end(`data: ${JSON.stringify(error.body())}\n\n`);
+      if (failed) {
+        this.backendFailed(call, dep, failed);
+        if (!res.destroyed) res.end(`data: ${JSON.stringify(failed.error.body())}\n\n`);
       } else if (!res.destroyed) {
         res.end();
       }
-      this.finish(call, dep, outcome, tap.usage, firstChunkAt, error ? { error_type: error.type } : undefined, tap.id);
+      this.finish(call, dep, outcome, tap.usage, firstChunkAt, failed ? { error_type: failed.error.type } : undefined, tap.id);
     };
     const onDrain = () => up.resume();
     res.on('drain', onDrain);
@@ -374,7 +344,7 @@ export class ProxyHandler {
         const rest = tap.rest();
         if (rest && !res.destroyed) res.write(rest);
         if (tap.done) end('success');
-        else end('failure', new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} ended the stream before it was complete`));
+        else end('failure', failureMidStream(undefined, call.alias));
       },
       error: (err) => {
         if (call.aborted) {
@@ -386,27 +356,23 @@ export class ProxyHandler {
           }
           return;
         }
-        const code = errorCode(err);
-        end(
-          'failure',
-          code && TIMEOUT_ERRORS.has(code)
-            ? new ApiError(408, ErrorType.Timeout, `litellm.Timeout: no data from the backend for model=${call.alias} within the timeout`)
-            : new ApiError(502, ErrorType.Upstream, `Backend for model=${call.alias} failed mid-stream (${code ?? err.message})`),
-        );
+        end('failure', failureMidStream(err, call.alias));
       },
     });
   }
 
-  /** A backend failure: counts toward the deployment's cooldown and the upstream-error metric. */
-  private backendFailed(call: Call, dep: DeploymentConfig, kind: string): void {
-    this.router.failed(dep);
-    this.metrics.upstreamError(call.alias, kind);
+  /** A failed attempt: a backend fault counts toward the deployment's cooldown and the upstream-error metric. */
+  private backendFailed(call: Call, dep: DeploymentConfig, f: UpstreamFailure): void {
+    if (!f.fault) return;
+    this.router.failed(dep, f.fault);
+    this.metrics.upstreamError(call.alias, f.kind);
   }
 
   /** Books the request (success or failure) and frees its limit slot. */
   private finish(call: Call, dep: DeploymentConfig, status: 'success' | 'failure', usage: Usage | undefined, firstChunkAt: number | null, extra?: Record<string, unknown>, responseId?: string): void {
     const tokens = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
     call.lease.release(tokens);
+    if (status === 'success') this.router.succeeded(dep);
     const key = call.principal.kind === 'virtual' ? call.principal.key : undefined;
     const spend = status === 'success' ? costOf(dep, usage) : 0;
     const t = call.trace;
