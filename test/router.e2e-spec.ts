@@ -12,7 +12,7 @@ import { apiErrorOf, expectErrorEnvelope, tagged, uniqueTag, waitFor, withFields
 // Every alias has mocks of its own, so router state never leaks between tests.
 
 const MODEL = 'google/gemma-4-31b';
-const COOLDOWN_S = 3;
+const COOLDOWN_S = 5;
 
 const user = (content: string) => [{ role: 'user' as const, content }];
 const chat = (alias: string, tag: string, maxTokens = 2): ChatCompletionCreateParamsNonStreaming =>
@@ -212,7 +212,8 @@ describe('router: the upstream queue is bounded per deployment', () => {
     const first = client.chat.completions.create(chat('queued', tag));
     const second = client.chat.completions.create(chat('queued', tag));
     await waitFor(() => tagged(backend, tag).length === 1, 2000, 10);
-    await new Promise((r) => setTimeout(r, 50));
+    // The second is in the pool's queue by now; the first still has ~600 ms to go.
+    await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
     const res = await app.fetch('/v1/chat/completions', { method: 'POST', json: chat('queued', tag) });
     const error = await expectErrorEnvelope(res, 503);
