@@ -68,7 +68,9 @@ describe('parseProxyConfig', () => {
   it('uses the defaults for router settings when the sections are absent', () => {
     const cfg = parse({ model_list: [] });
     expect(cfg.deployments).toEqual([]);
-    expect(cfg.router).toEqual({ routingStrategy: 'simple-shuffle', allowedFails: 3, cooldownTimeSec: 30, numRetries: 2, requestTimeoutMs: 600_000 });
+    // No allowed_fails: cooldown by failure rate; cooldown_time is LiteLLM's default of 5 s.
+    expect(cfg.router).toEqual({ routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 600_000 });
+    expect(cfg.router.allowedFails).toBeUndefined();
     expect(cfg.masterKey).toBeUndefined();
   });
 
@@ -85,6 +87,23 @@ describe('parseProxyConfig', () => {
     });
     expect(cfg.router).toEqual({ routingStrategy: 'least-busy', allowedFails: 1, cooldownTimeSec: 0, numRetries: 5, requestTimeoutMs: 30_000 });
     expect(parse({ litellm_settings: { num_retries: 5 }, router_settings: { num_retries: 1 } }).router.numRetries).toBe(1);
+  });
+
+  it("allowed_fails equal to LiteLLM's default 3 keeps the failure-rate rules, as in LiteLLM", () => {
+    expect(parse({ router_settings: { allowed_fails: 3 } }).router.allowedFails).toBeUndefined();
+    expect(parse({ router_settings: { allowed_fails: 0 } }).router.allowedFails).toBe(0);
+  });
+
+  it('reads allowed_fails_policy, default_max_parallel_requests and a deployment\'s max_parallel_requests', () => {
+    const cfg = parse({
+      model_list: [model('m', { max_parallel_requests: 4 })],
+      router_settings: { allowed_fails_policy: { InternalServerErrorAllowedFails: 2, BadRequestErrorAllowedFails: 9 }, default_max_parallel_requests: 8 },
+    });
+    expect(cfg.router.allowedFailsPolicy).toEqual({ InternalServerErrorAllowedFails: 2 });
+    expect(cfg.router.defaultMaxParallelRequests).toBe(8);
+    expect(cfg.deployments[0].maxParallelRequests).toBe(4);
+    expect(() => parse({ router_settings: { allowed_fails_policy: { NopeAllowedFails: 1 } } })).toThrow(/allowed_fails_policy\.NopeAllowedFails: unknown/);
+    expect(() => parse({ model_list: [model('m', { max_parallel_requests: 0 })] })).toThrow(/max_parallel_requests: must be a whole number ≥ 1/);
   });
 
   describe('os.environ/NAME', () => {

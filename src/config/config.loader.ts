@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError } from './config.error.js';
-import type { HttpLimits, AppConfig, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
+import type { AllowedFailsPolicy, AppConfig, HttpLimits, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
 import { isObject, optionalNumber, parseDeployment, resolveEnvRef } from './deployment.parser.js';
 import { tokensEnvPath } from './tokens-env.js';
 
@@ -14,6 +14,25 @@ function section(root: Record<string, unknown>, key: string): Record<string, unk
   if (value === undefined || value === null) return {};
   if (!isObject(value)) throw new ConfigError(`${key}: must be a mapping`);
   return value;
+}
+
+const POLICY_FIELDS = ['TimeoutErrorAllowedFails', 'RateLimitErrorAllowedFails', 'AuthenticationErrorAllowedFails', 'InternalServerErrorAllowedFails'] as const;
+// Accepted as in LiteLLM, but never used: a 4xx the request caused does not count toward a cooldown here.
+const IGNORED_POLICY_FIELDS = ['BadRequestErrorAllowedFails', 'ContentPolicyViolationErrorAllowedFails'];
+
+function allowedFailsPolicy(router: Record<string, unknown>, env: NodeJS.ProcessEnv): AllowedFailsPolicy | undefined {
+  const raw = router.allowed_fails_policy;
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) throw new ConfigError('router_settings.allowed_fails_policy: must be a mapping such as { InternalServerErrorAllowedFails: 5 }');
+  const policy: AllowedFailsPolicy = {};
+  for (const key of Object.keys(raw)) {
+    if (IGNORED_POLICY_FIELDS.includes(key)) continue;
+    if (!(POLICY_FIELDS as readonly string[]).includes(key)) {
+      throw new ConfigError(`router_settings.allowed_fails_policy.${key}: unknown; one of ${[...POLICY_FIELDS, ...IGNORED_POLICY_FIELDS].join(', ')}`);
+    }
+    policy[key as (typeof POLICY_FIELDS)[number]] = optionalNumber(raw, key, 'router_settings.allowed_fails_policy', env);
+  }
+  return policy;
 }
 
 function num(obj: Record<string, unknown>, key: string, path: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -49,10 +68,14 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
   if (!STRATEGIES.includes(strategy as RoutingStrategy)) {
     throw new ConfigError(`router_settings.routing_strategy: must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
   }
+  const allowedFails = optionalNumber(routerRaw, 'allowed_fails', 'router_settings', env);
   const router: RouterSettings = {
     routingStrategy: strategy as RoutingStrategy,
-    allowedFails: num(routerRaw, 'allowed_fails', 'router_settings', 3, env),
-    cooldownTimeSec: num(routerRaw, 'cooldown_time', 'router_settings', 30, env),
+    // LiteLLM counts failures only when allowed_fails differs from its default (3); else it uses the failure rate.
+    allowedFails: allowedFails === 3 ? undefined : allowedFails,
+    allowedFailsPolicy: allowedFailsPolicy(routerRaw, env),
+    cooldownTimeSec: num(routerRaw, 'cooldown_time', 'router_settings', 5, env),
+    defaultMaxParallelRequests: optionalNumber(routerRaw, 'default_max_parallel_requests', 'router_settings', env),
     numRetries: num(routerRaw, 'num_retries', 'router_settings', num(litellm, 'num_retries', 'litellm_settings', 2, env), env),
     requestTimeoutMs: num(litellm, 'request_timeout', 'litellm_settings', 600, env) * 1000,
   };
@@ -151,5 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     shutdownGraceMs: intEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     spendFlushMs: intEnv(env, 'SPEND_FLUSH_MS', 250, 10, 60_000),
     http: loadHttpLimits(env),
+    upstreamConnections: intEnv(env, 'UPSTREAM_CONNECTIONS', 512, 1, 65_536),
+    upstreamQueueMax: intEnv(env, 'UPSTREAM_QUEUE_MAX', 1024, 0, 1_000_000),
   };
 }

@@ -16,16 +16,30 @@ export interface DeploymentConfig {
   timeoutMs?: number;
   rpm?: number;
   tpm?: number;
+  /** `litellm_params.max_parallel_requests`: requests this deployment serves at once (the router skips it at the cap). */
+  maxParallelRequests?: number;
   inputCostPerToken: number;
   outputCostPerToken: number;
   modelInfo: Record<string, unknown>;
   source: 'config' | 'db';
 }
 
+/** `router_settings.allowed_fails_policy`: failures allowed per kind of backend error before a cooldown. */
+export interface AllowedFailsPolicy {
+  TimeoutErrorAllowedFails?: number;
+  RateLimitErrorAllowedFails?: number;
+  AuthenticationErrorAllowedFails?: number;
+  InternalServerErrorAllowedFails?: number;
+}
+
 export interface RouterSettings {
   routingStrategy: RoutingStrategy;
-  allowedFails: number;
+  /** Set (and not LiteLLM's default 3): cool after more than this many failures instead of by failure rate. */
+  allowedFails?: number;
+  allowedFailsPolicy?: AllowedFailsPolicy;
   cooldownTimeSec: number;
+  /** `router_settings.default_max_parallel_requests`, for deployments without their own. */
+  defaultMaxParallelRequests?: number;
   numRetries: number;
   requestTimeoutMs: number;
 }
@@ -76,6 +90,10 @@ export interface AppConfig {
   /** Spend writer flush interval. */
   spendFlushMs: number;
   http: HttpLimits;
+  /** Connections per backend origin (`UPSTREAM_CONNECTIONS`). */
+  upstreamConnections: number;
+  /** Requests per deployment that may wait for a connection beyond those (`UPSTREAM_QUEUE_MAX`); more: 503. */
+  upstreamQueueMax: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

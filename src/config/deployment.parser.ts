@@ -83,6 +83,10 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
     throw new ConfigError(`${pp}.api_key: must be a string`);
   }
   const timeout = optionalNumber(params, 'timeout', pp, env);
+  const maxParallel = optionalNumber(params, 'max_parallel_requests', pp, env);
+  if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
+    throw new ConfigError(`${pp}.max_parallel_requests: must be a whole number ≥ 1, got ${shownValue(params.max_parallel_requests, maxParallel)}`);
+  }
   const info = entry.model_info ?? {};
   if (!isObject(info)) throw new ConfigError(`${path}.model_info: must be a mapping`);
   const ip = `${path}.model_info`;
@@ -100,6 +104,7 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     rpm: optionalNumber(params, 'rpm', pp, env),
     tpm: optionalNumber(params, 'tpm', pp, env),
+    maxParallelRequests: maxParallel,
     inputCostPerToken: optionalNumber(info, 'input_cost_per_token', ip, env) ?? 0,
     outputCostPerToken: optionalNumber(info, 'output_cost_per_token', ip, env) ?? 0,
     modelInfo: { ...info, id },

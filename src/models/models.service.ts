@@ -170,7 +170,7 @@ export class ModelsService implements OnModuleInit {
   }
 
   view(d: DeploymentConfig): ModelView {
-    const params = d.source === 'db' ? (this.dbParams.get(d.id)?.params ?? {}) : { model: d.litellmModel, api_base: d.apiBase, api_key: d.apiKey, timeout: d.timeoutMs === undefined ? undefined : d.timeoutMs / 1000, rpm: d.rpm, tpm: d.tpm };
+    const params = d.source === 'db' ? (this.dbParams.get(d.id)?.params ?? {}) : { model: d.litellmModel, api_base: d.apiBase, api_key: d.apiKey, timeout: d.timeoutMs === undefined ? undefined : d.timeoutMs / 1000, rpm: d.rpm, tpm: d.tpm, max_parallel_requests: d.maxParallelRequests };
     return {
       model_name: d.modelName,
       litellm_params: masked(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined))),

@@ -21,11 +21,11 @@ import { clientUsageOf, SseTap } from './sse-tap.js';
 import { dropIfUnread, relayStream } from './stream-relay.js';
 import { UpstreamCall } from './upstream-call.js';
 import { UpstreamClient } from './upstream.client.js';
-import { answeredWithError, brokeOff, failedToAnswer, type UpstreamFailure } from './upstream-errors.js';
+import { failureBeforeAnswer, failureBrokenAnswer, failureFromStatus, noDeploymentError, type UpstreamFailure } from './upstream-errors.js';
 import { extractId, extractUsage } from './usage.js';
 
 /** The attempt ended on the client's side (gone, or stalled): nothing to answer, nothing to retry. */
-const CLIENT_SIDE: UpstreamFailure = { retryable: false, error: new ApiError(499, 'client_disconnected', 'The client went away') };
+const CLIENT_SIDE: UpstreamFailure = { retry: false, kind: 'client', error: new ApiError(499, 'client_disconnected', 'The client went away') };
 
 /**
  * The `/v1` hot path, answered straight off the `node:http` request (ahead of Express and Nest's
@@ -148,10 +148,7 @@ export class ProxyHandler {
         pick = this.router.pick(group, tried);
       }
       if (!('deployment' in pick)) {
-        last ??= {
-          retryable: false,
-          error: new ApiError(429, ErrorType.RateLimit, `No healthy deployment available for model=${ctx.alias}: every deployment is cooling down after repeated failures. Try again shortly.`, null, { 'retry-after': String(this.router.settings.cooldownTimeSec) }),
-        };
+        if ('unavailable' in pick) last ??= { retry: false, kind: 'unavailable', error: noDeploymentError(ctx.alias, pick.unavailable) };
         break;
       }
       const dep = pick.deployment;
@@ -159,19 +156,24 @@ export class ProxyHandler {
       ctx.deployment = dep;
       body.model = dep.upstreamModel;
       const timeoutMs = dep.timeoutMs ?? requestTimeoutMs;
+      const payload = JSON.stringify(body);
       const tUp = performance.now();
       this.router.started(dep);
       try {
-        last = await this.attempt(ctx, dep, JSON.stringify(body), timeoutMs, res, tap, tUp);
+        last = await this.attempt(ctx, dep, payload, timeoutMs, res, tap, tUp);
       } finally {
         this.router.finished(dep);
       }
-      if (!last) return;
-      if (last.kind) {
-        this.router.failed(dep);
+      if (!last) {
+        this.router.succeeded(dep);
+        return;
+      }
+      // Only a backend's own fault counts toward its cooldown: never the request's 4xx, never a client that left.
+      if (last.fault) {
+        this.router.failed(dep, last.fault);
         this.metrics.upstreamError(ctx.alias, last.kind);
       }
-      if (!last.retryable || ctx.clientGone) break;
+      if (!last.retry || ctx.clientGone) break;
     }
     if (last === CLIENT_SIDE || ctx.clientGone) {
       ctx.errorType ??= 'client_disconnected';
@@ -193,12 +195,12 @@ export class ProxyHandler {
       await up.started;
     } catch (err) {
       ctx.backendMs += performance.now() - tUp;
-      return ctx.clientGone ? CLIENT_SIDE : failedToAnswer(err, ctx.alias, timeoutMs);
+      return ctx.clientGone ? CLIENT_SIDE : failureBeforeAnswer(err, ctx.alias, timeoutMs);
     }
     if (up.status >= 400) {
       const text = await up.collect().then((b) => b.toString('utf8'), () => '');
       ctx.backendMs += performance.now() - tUp;
-      return ctx.clientGone ? CLIENT_SIDE : answeredWithError(up.status, text, ctx.alias);
+      return ctx.clientGone ? CLIENT_SIDE : failureFromStatus(up.status, text, ctx.alias, up.headers);
     }
     if (tap) {
       writeStreamHead(res, ctx, dep, tUp - ctx.t0 - ctx.backendMs);
@@ -212,7 +214,7 @@ export class ProxyHandler {
         buf = await up.collect();
       } catch (err) {
         ctx.backendMs += performance.now() - tUp;
-        return ctx.clientGone ? CLIENT_SIDE : brokeOff(err, ctx.alias, false);
+        return ctx.clientGone ? CLIENT_SIDE : failureBrokenAnswer(err, ctx.alias);
       }
       const tDone = performance.now();
       ctx.usage = extractUsage(buf);

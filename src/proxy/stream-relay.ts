@@ -1,9 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { ApiError, ErrorType } from '../common/api-error.js';
 import type { RequestContext } from './request-context.js';
 import type { SseTap } from './sse-tap.js';
 import type { UpstreamCall } from './upstream-call.js';
-import { brokeOff, type UpstreamFailure } from './upstream-errors.js';
+import { failureMidStream, type UpstreamFailure } from './upstream-errors.js';
 
 /** How a relayed stream ended: completely, by the client (gone or stalled), or by a backend failure. */
 export type StreamEnd = { ok: true } | { ok: false; failure?: UpstreamFailure };
@@ -52,10 +51,7 @@ export function relayStream(res: ServerResponse, ctx: RequestContext, up: Upstre
       end: () => {
         const rest = tap.rest();
         if (rest && !res.destroyed) res.write(rest);
-        if (!tap.done) {
-          const error = new ApiError(502, ErrorType.Upstream, `Backend for model=${ctx.alias} ended the stream before it was complete`);
-          return fail({ kind: 'mid_stream', retryable: false, error });
-        }
+        if (!tap.done) return fail(failureMidStream(undefined, ctx.alias));
         if (!res.destroyed) res.end();
         finish({ ok: true });
       },
@@ -65,7 +61,7 @@ export function relayStream(res: ServerResponse, ctx: RequestContext, up: Upstre
           ctx.errorType = 'client_disconnected';
           return finish({ ok: false });
         }
-        fail(brokeOff(err, ctx.alias, true));
+        fail(failureMidStream(err, ctx.alias));
       },
     });
   });

@@ -1,6 +1,6 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type Dispatcher } from 'undici';
-import type { DeploymentConfig } from '../config/config.types.js';
+import { APP_CONFIG, type AppConfig, type DeploymentConfig } from '../config/config.types.js';
 
 export interface UpstreamRequest {
   deployment: DeploymentConfig;
@@ -13,11 +13,20 @@ export interface UpstreamRequest {
   requestId?: string;
 }
 
-/** One pooled keep-alive HTTP client per backend origin (undici). */
+/**
+ * One pooled keep-alive HTTP client per backend origin (undici), of `UPSTREAM_CONNECTIONS` connections.
+ * Requests beyond those wait in undici's queue; the router bounds that queue per deployment
+ * (`UPSTREAM_QUEUE_MAX`), since it counts every request it sends to a deployment until it ends.
+ */
 @Injectable()
 export class UpstreamClient implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
   private readonly basePaths = new Map<string, { origin: string; basePath: string }>();
+  private readonly connections: number;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.connections = config.upstreamConnections;
+  }
 
   private target(apiBase: string): { origin: string; basePath: string } {
     let t = this.basePaths.get(apiBase);
@@ -32,7 +41,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   private pool(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, { connections: 512, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+      pool = new Pool(origin, { connections: this.connections, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
       this.pools.set(origin, pool);
     }
     return pool;
