@@ -3,7 +3,9 @@ import { asUsage, extractId } from './usage.js';
 
 const EVENT_END = Buffer.from('\n\n');
 const USAGE_MARK = Buffer.from('"usage":{');
-const DONE_MARK = Buffer.from('data: [DONE]');
+// The [DONE] event starts the buffer or follows a newline; inside a JSON string it cannot (newlines are escaped).
+const DONE_LINE = Buffer.from('data: [DONE]\n');
+const DONE_AFTER_EVENT = Buffer.from('\ndata: [DONE]\n');
 
 /**
  * Reads an upstream SSE stream on the side while it is forwarded: passes complete events through
@@ -30,7 +32,7 @@ export class SseTap {
     const complete = cut === buf.length ? buf : buf.subarray(0, cut);
     this.tail = cut === buf.length ? undefined : buf.subarray(cut);
     if (this.id === undefined) this.id = extractId(complete);
-    if (!this.done && complete.includes(DONE_MARK)) this.done = true;
+    if (!this.done && (complete.subarray(0, DONE_LINE.length).equals(DONE_LINE) || complete.includes(DONE_AFTER_EVENT))) this.done = true;
     if (complete.includes(USAGE_MARK)) return this.inspect(complete);
     return complete;
   }
