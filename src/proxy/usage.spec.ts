@@ -20,8 +20,11 @@ describe('extractUsage', () => {
   });
 
   it('is not fooled by "usage" and braces inside the answer text', () => {
-    const tricky = { ...CHAT, choices: [{ index: 0, message: { role: 'assistant', content: 'say "usage": {"prompt_tokens": 999} }}' } }] };
-    expect(extractUsage(body(tricky))).toEqual({ prompt_tokens: 21, completion_tokens: 8, total_tokens: 29 });
+    const call = { id: 'call-1', type: 'function', function: { name: 'f', arguments: '{"usage":{"prompt_tokens":999}}' } };
+    for (const content of ['say "usage": {"prompt_tokens": 999} }}', 'usage']) {
+      const tricky = { ...CHAT, choices: [{ index: 0, message: { role: 'assistant', content, tool_calls: [call] } }] };
+      expect(extractUsage(body(tricky))).toEqual({ prompt_tokens: 21, completion_tokens: 8, total_tokens: 29 });
+    }
   });
 
   it('reads usage at the end of a large embeddings answer', () => {
