@@ -12,8 +12,12 @@ export function addDuration(from: Date, duration: string): Date {
   if (!match) throw new Error(`invalid duration "${duration}"`);
   const amount = Number(match[1]);
   if (match[2] === 'mo') {
+    // A shorter target month ends on its last day (Jan 31 + 1mo = Feb 28), as in LiteLLM; no overflow into March.
     const next = new Date(from);
+    next.setUTCDate(1);
     next.setUTCMonth(next.getUTCMonth() + amount);
+    const lastDay = new Date(Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 0)).getUTCDate();
+    next.setUTCDate(Math.min(from.getUTCDate(), lastDay));
     return next;
   }
   return new Date(from.getTime() + amount * UNIT_SECONDS[match[2]] * 1000);

@@ -22,6 +22,14 @@ interface Window {
   inFlight: number;
 }
 
+/** Starts a new window when the minute changed (in-flight requests carry over). */
+function roll(w: Window, minute: number): void {
+  if (w.minute === minute) return;
+  w.minute = minute;
+  w.requests = 0;
+  w.tokens = 0;
+}
+
 function secondsLeftInMinute(now: number): string {
   return String(Math.max(1, Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000)));
 }
@@ -76,11 +84,7 @@ export class LimitsService implements OnApplicationShutdown {
     const minute = Math.floor(now / WINDOW_MS);
     let w = this.windows.get(key.token);
     if (!w) this.windows.set(key.token, (w = { minute, requests: 0, tokens: 0, inFlight: 0 }));
-    if (w.minute !== minute) {
-      w.minute = minute;
-      w.requests = 0;
-      w.tokens = 0;
-    }
+    roll(w, minute);
     if (key.maxParallelRequests !== null && w.inFlight >= key.maxParallelRequests) {
       throw limitError('max_parallel_requests', w.inFlight, key.maxParallelRequests, '1');
     }
@@ -92,7 +96,9 @@ export class LimitsService implements OnApplicationShutdown {
     return {
       release: (tokens: number) => {
         win.inFlight--;
-        if (win.minute === Math.floor(Date.now() / WINDOW_MS)) win.tokens += tokens;
+        // Tokens count toward the minute the request ends in, as on the Redis path.
+        roll(win, Math.floor(Date.now() / WINDOW_MS));
+        win.tokens += tokens;
       },
     };
   }

@@ -4,6 +4,9 @@ import { asUsage, extractId } from './usage.js';
 const EVENT_END = Buffer.from('\n\n');
 const USAGE_MARK = Buffer.from('"usage":{');
 const DONE_MARK = Buffer.from('data: [DONE]');
+// The [DONE] event starts the buffer or follows a newline; inside a JSON string it cannot (newlines are escaped).
+const DONE_LINE = Buffer.from('data: [DONE]\n');
+const DONE_AFTER_EVENT = Buffer.from('\ndata: [DONE]\n');
 const DATA_MARK = Buffer.from('data: ');
 const NO_CHOICES = Buffer.from('"choices":[]');
 const NULL = Buffer.from('null');
@@ -64,14 +67,17 @@ export class SseTap {
     const complete = cut === buf.length ? buf : buf.subarray(0, cut);
     this.tail = cut === buf.length ? undefined : buf.subarray(cut);
     if (this.id === undefined) this.id = extractId(complete);
-    if (!this.done && complete.includes(DONE_MARK)) this.done = true;
+    if (!this.done && (complete.subarray(0, DONE_LINE.length).equals(DONE_LINE) || complete.includes(DONE_AFTER_EVENT))) this.done = true;
     const last = complete.lastIndexOf(USAGE_MARK);
     if (last === -1) {
       if (this.usage === undefined) this.countEvents(complete);
       return complete;
     }
-    this.capture(complete, last);
-    return this.client === 'continuous' ? complete : this.strip(complete);
+    if (this.client === 'continuous') {
+      this.capture(complete, last);
+      return complete;
+    }
+    return this.strip(complete);
   }
 
   /** Whatever is left when the upstream ends (an unterminated last event). */
@@ -87,27 +93,32 @@ export class SseTap {
     }
   }
 
-  private capture(buf: Buffer, at: number): void {
+  /** Reads the usage object whose key is at `at`; returns where it ends, or -1 when it is not one. */
+  private capture(buf: Buffer, at: number): number {
     const start = at + USAGE_MARK.length - 1;
     const end = objectEnd(buf, start);
-    if (end === -1) return;
+    if (end === -1) return -1;
     try {
       const usage = asUsage(JSON.parse(buf.toString('utf8', start, end)));
-      if (usage) this.usage = usage;
+      if (!usage) return -1;
+      this.usage = usage;
+      return end;
     } catch {
-      /* not JSON: keep the last good usage */
+      return -1;
     }
   }
 
-  /** Takes out the usage the client did not ask for. */
+  /** Takes out the usage the client did not ask for (events whose usage is not JSON pass untouched). */
   private strip(buf: Buffer): Buffer | undefined {
     const parts: Buffer[] = [];
     let from = 0;
-    for (let at = buf.indexOf(USAGE_MARK); at !== -1; at = buf.indexOf(USAGE_MARK, from)) {
+    for (let at = buf.indexOf(USAGE_MARK); at !== -1; at = buf.indexOf(USAGE_MARK, at + USAGE_MARK.length)) {
+      if (at < from) continue;
+      const objEnd = this.capture(buf, at);
+      if (objEnd === -1) continue;
       const objStart = at + USAGE_MARK.length - 1;
-      const objEnd = objectEnd(buf, objStart);
-      if (objEnd === -1) break;
-      const evStart = Math.max(from, buf.lastIndexOf(EVENT_END, at) + EVENT_END.length);
+      const prev = buf.lastIndexOf(EVENT_END, at);
+      const evStart = Math.max(from, prev === -1 ? 0 : prev + EVENT_END.length);
       const next = buf.indexOf(EVENT_END, objEnd);
       const evEnd = next === -1 ? buf.length : next + EVENT_END.length;
       const usageOnly = buf.subarray(evStart, evEnd).includes(NO_CHOICES);
