@@ -35,14 +35,13 @@ export function maskUrl(value: string): string {
   } catch {
     return value;
   }
-  let changed = false;
-  if (url.username) (url.username = '***'), (changed = true);
-  if (url.password) (url.password = '***'), (changed = true);
-  for (const name of new Set(url.searchParams.keys())) {
-    if (SECRET_NAME.test(name)) (url.searchParams.set(name, '***'), (changed = true));
-  }
-  // Rebuilt only when something was masked, so other URLs read exactly as written.
-  return changed ? url.toString().replace(/%2A/g, '*') : value;
+  const secretParams = [...new Set(url.searchParams.keys())].filter((name) => SECRET_NAME.test(name));
+  // Rebuilt only when something is masked, so other URLs read exactly as written.
+  if (!url.username && !url.password && secretParams.length === 0) return value;
+  if (url.username) url.username = '***';
+  if (url.password) url.password = '***';
+  for (const name of secretParams) url.searchParams.set(name, '***');
+  return url.toString().replace(/%2A/g, '*');
 }
 
 /**
