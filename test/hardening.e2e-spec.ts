@@ -128,6 +128,8 @@ describe('hardened surfaces', () => {
       const chat = await app.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'plain', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 } });
       expect(chat.status).toBe(200);
       expect((await app.fetch('/docs', { key: null })).status).toBe(200);
+      // Swagger registers both itself.
+      expect((await app.fetch('/docs/', { key: null })).status).toBe(200);
       expect((await app.fetch('/openapi.json', { key: null })).status).toBe(200);
     });
 
