@@ -46,6 +46,11 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
     });
     app.set('trust proxy', 'loopback');
     app.disable('x-powered-by');
+    // Case-sensitive, strict routes: `/METRICS` or `/metrics/` must not slip past a path rule in front
+    // of the proxy that blocks `/metrics`. Express copies its `case sensitive routing` and `strict
+    // routing` settings into the router when it creates it, which Nest's adapter already did; the
+    // router reads them as each route is added (app.init below).
+    Object.assign((app.getHttpAdapter().getInstance() as { router: object }).router, { caseSensitive: true, strict: true });
     setupSwagger(app);
     await app.init();
 

@@ -172,7 +172,7 @@ describe('the built entry point', { timeout: 90_000 }, () => {
       try {
         const fileKey = 'sk-file-0123456789abcdef';
         const envKey = 'sk-env-0123456789abcdef';
-        const tokens = d.file('tokens.env', `LITELLM_MASTER_KEY=${fileKey}\nPORT=${held.port}\n`);
+        const tokens = d.file('tokens.env', `LITELLM_MASTER_KEY=${fileKey}\nPORT=${held.port}\n`, 0o600);
         const proc = spawnProxy(entry, proxyEnv(d.path, db.url, { LITELLM_MASTER_KEY: envKey, PORT: '0' }), d.path);
         const url = await proc.listening();
         expect(new URL(url).port).not.toBe(String(held.port));

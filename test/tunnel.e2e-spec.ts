@@ -168,7 +168,7 @@ describe('make model-tunnel', () => {
   it('starts the proxy (settings and secrets from tokens.env), then cloudflared; Ctrl-C leaves neither running', async () => {
     const s = await setup();
     // PORT and the keys come from tokens.env only: the script must read PORT from it, the proxy its keys.
-    s.d.file('tokens.env', `LITELLM_MASTER_KEY=${MASTER_KEY}\nLITELLM_SALT_KEY=${SALT_KEY}\nPORT=${s.port}\n`);
+    s.d.file('tokens.env', `LITELLM_MASTER_KEY=${MASTER_KEY}\nLITELLM_SALT_KEY=${SALT_KEY}\nPORT=${s.port}\n`, 0o600);
     const t = runTunnel({ ...s.env, PORT: undefined, LITELLM_MASTER_KEY: undefined, LITELLM_SALT_KEY: undefined });
     const { url, pid: proxyPid } = await t.ready();
     expect(url).toBe(`http://127.0.0.1:${s.port}`);

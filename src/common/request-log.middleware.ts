@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { performance } from 'node:perf_hooks';
 import { LOGGER, type Logger } from './logger.js';
 import { requestIdFor } from './request-id.js';
+import { redactPath } from './secrets.js';
 
 /** Every answer carries `x-request-id` (the caller's, if sane), and each request is one log line. */
 @Injectable()
@@ -14,8 +15,9 @@ export class RequestLogMiddleware implements NestMiddleware {
     const id = requestIdFor(req);
     res.setHeader('x-request-id', id);
     res.once('finish', () => {
-      // Path only: query strings may carry a key (`/key/info?key=sk-…`).
-      this.logger.info({ req_id: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'request');
+      // Path only, keys masked: query strings may carry a key (`/key/info?key=sk-…`), and so may
+      // the path itself (`/key/sk-…/regenerate`).
+      this.logger.info({ req_id: id, method: req.method, path: redactPath(req.path), status: res.statusCode, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'request');
     });
     next();
   }

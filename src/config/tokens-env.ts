@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { ConfigError } from './config.error.js';
 
 const LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/;
@@ -23,13 +23,24 @@ export function tokensEnvPath(env: NodeJS.ProcessEnv): string {
   return env.TOKENS_ENV || 'tokens.env';
 }
 
-/** Loads `tokens.env` into `env` without overriding what is already set. */
+/** Refuses a secrets file that users other than its owner may read or write. */
+function assertPrivate(path: string): void {
+  if (process.platform === 'win32') return;
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(`${path} holds secrets but is open to other users (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${path}\` and start again`);
+  }
+}
+
+/** Loads `tokens.env` into `env` without overriding what is already set; it must be mode 0600 (or stricter). */
 export function loadTokensEnv(path: string, env: NodeJS.ProcessEnv): void {
   if (!existsSync(path)) return;
   let text: string;
   try {
+    assertPrivate(path);
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
   }
   for (const [k, v] of Object.entries(parseEnvFile(text))) {

@@ -8,6 +8,7 @@ import { DbEventsService } from '../database/db-events.service.js';
 import { BudgetService } from '../spend/budget.service.js';
 import { RENAME } from '../spend/spend-writer.service.js';
 import { type KeyRecord, type KeyRow, toKeyRecord } from './key-record.js';
+import { TokenLookup } from './token-lookup.js';
 import type { DeleteKeysDto, GenerateKeyDto, KeySettingsDto, ListKeysQueryDto, UpdateKeyDto } from './key.dto.js';
 import { VerificationTokenEntity } from './verification-token.entity.js';
 
@@ -55,10 +56,14 @@ export class KeysService {
     private readonly budgets: BudgetService,
   ) {}
 
-  /** One raw read for the auth cache (no ORM on the hot path). */
-  async findByToken(token: string): Promise<KeyRecord | undefined> {
-    const rows: KeyRow[] = await this.dataSource.query(`SELECT ${KEY_COLUMNS} FROM "LiteLLM_VerificationToken" WHERE token = $1`, [token]);
-    return rows[0] ? toKeyRecord(rows[0]) : undefined;
+  private readonly lookup = new TokenLookup<KeyRecord>(async (tokens) => {
+    const rows: KeyRow[] = await this.dataSource.query(`SELECT ${KEY_COLUMNS} FROM "LiteLLM_VerificationToken" WHERE token = ANY($1::text[])`, [tokens]);
+    return new Map(rows.map((r) => [r.token, toKeyRecord(r)]));
+  });
+
+  /** A raw read for the auth cache (no ORM on the hot path), batched with concurrent misses. */
+  findByToken(token: string): Promise<KeyRecord | undefined> {
+    return this.lookup.find(token);
   }
 
   view(e: VerificationTokenEntity): KeyView {

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { KeyRecord } from '../keys/key-record.js';
+import { REDIS_COMMAND_TIMEOUT_MS, RedisLink, within } from './redis-link.js';
 
 export interface Lease {
   /** Ends the request: frees its parallel slot and counts its tokens toward tpm. */
@@ -50,32 +51,33 @@ function limitError(kind: string, current: number, limit: number, retryAfter: st
  */
 @Injectable()
 export class LimitsService implements OnApplicationShutdown {
-  private readonly logger = new Logger(LimitsService.name);
   private readonly windows = new Map<string, Window>();
-  private readonly redis?: Redis;
-  private redisDownLogged = false;
+  private readonly link?: RedisLink;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    if (config.redisUrl) {
-      this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-      this.redis.on('error', (err: Error) => {
-        if (!this.redisDownLogged) this.logger.warn(`Redis unavailable (${err.message}); rate limits fall back to this instance's memory`);
-        this.redisDownLogged = true;
-      });
-      this.redis.on('ready', () => (this.redisDownLogged = false));
-    }
+    if (config.redisUrl) this.link = new RedisLink(config.redisUrl);
+  }
+
+  /** Whether limits are shared through Redis right now, and how often memory stood in; undefined without REDIS_URL. */
+  get redisState(): { up: boolean; fallbacks: number } | undefined {
+    return this.link && { up: this.link.isUp, fallbacks: this.link.fallbacks };
   }
 
   /** Admits a request or throws 429 with `retry-after`. Keys without limits cost nothing. */
   acquire(key: KeyRecord): Lease | Promise<Lease> {
     if (key.rpmLimit === null && key.tpmLimit === null && key.maxParallelRequests === null) return NOOP_LEASE;
-    if (this.redis && this.redis.status === 'ready') {
+    const link = this.link;
+    if (!link) return this.acquireMemory(key);
+    if (link.usable) {
       // Only a Redis failure falls back to memory; a refusal (429) from the shared counters stands.
-      return this.acquireRedis(key, this.redis).catch((err: unknown) => {
+      return this.acquireRedis(key, link.redis).catch((err: unknown) => {
         if (err instanceof ApiError) throw err;
+        link.down((err as Error).message);
+        link.fallbacks++;
         return this.acquireMemory(key);
       });
     }
+    link.fallbacks++;
     return this.acquireMemory(key);
   }
 
@@ -112,7 +114,8 @@ export class LimitsService implements OnApplicationShutdown {
     // instance that died mid-request age out (PARALLEL_TTL_MS) instead of leaking forever.
     const parKey = `mp:par:${key.token}`;
     const member = `${now}:${randomUUID()}`;
-    const res = await redis
+    const undo = () => void redis.multi().zrem(parKey, member).decr(rpmKey).exec().catch(() => undefined);
+    const transaction = redis
       .multi()
       .incr(rpmKey)
       .pexpire(rpmKey, 2 * WINDOW_MS)
@@ -122,11 +125,19 @@ export class LimitsService implements OnApplicationShutdown {
       .zcard(parKey)
       .pexpire(parKey, PARALLEL_TTL_MS)
       .exec();
+    let res: Awaited<typeof transaction>;
+    try {
+      res = await within(transaction, REDIS_COMMAND_TIMEOUT_MS + 100);
+    } catch (err) {
+      // A stalled Redis still runs the MULTI once it resumes: the undo, sent after it on the same
+      // connection, runs right behind it, so the slot of a request counted in memory is not left taken.
+      undo();
+      throw err;
+    }
     if (!res) throw new Error('redis transaction aborted');
     const requests = Number(res[0][1]);
     const tokens = Number(res[2][1] ?? 0);
     const inFlight = Number(res[5][1]);
-    const undo = () => void redis.multi().zrem(parKey, member).decr(rpmKey).exec().catch(() => undefined);
     if (key.maxParallelRequests !== null && inFlight > key.maxParallelRequests) {
       undo();
       throw limitError('max_parallel_requests', inFlight - 1, key.maxParallelRequests, '1');
@@ -152,6 +163,6 @@ export class LimitsService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
+    await this.link?.close();
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { LimitsModule } from '../limits/limits.module.js';
 import { SpendModule } from '../spend/spend.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
 @Module({
-  imports: [SpendModule],
+  imports: [SpendModule, LimitsModule],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

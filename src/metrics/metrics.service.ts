@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LimitsService } from '../limits/limits.service.js';
 import { SpendWriter } from '../spend/spend-writer.service.js';
 
 interface ModelChildren {
@@ -25,11 +26,15 @@ export class MetricsService {
   private readonly upstreamErrors = new Counter({ name: 'model_proxy_upstream_errors_total', help: 'Backend failures by kind (connection, timeout, http_5xx, http_4xx, mid_stream)', labelNames: ['model', 'kind'], registers: [this.registry] });
   private readonly inFlight = new Gauge({ name: 'model_proxy_in_flight_requests', help: 'Requests on /v1 being served now', registers: [this.registry] });
 
-  constructor(writer: SpendWriter) {
+  constructor(writer: SpendWriter, limits: LimitsService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'model_proxy_' });
     new Gauge({ name: 'model_proxy_spend_queue_depth', help: 'Spend records waiting to be written', registers: [this.registry], collect() { this.set(writer.queueDepth); } });
     new Gauge({ name: 'model_proxy_spend_records_dropped_total', help: 'Spend records dropped because the queue was full', registers: [this.registry], collect() { this.set(writer.dropped); } });
     new Gauge({ name: 'model_proxy_spend_records_written_total', help: 'Spend records written to the database', registers: [this.registry], collect() { this.set(writer.flushedTotal); } });
+    if (limits.redisState) {
+      new Gauge({ name: 'model_proxy_redis_up', help: '1 while rate limits are shared through Redis (REDIS_URL), 0 while this instance counts them alone', registers: [this.registry], collect() { this.set(limits.redisState!.up ? 1 : 0); } });
+      new Gauge({ name: 'model_proxy_redis_fallback_total', help: 'Rate-limited requests counted in this instance\'s memory because Redis was unavailable', registers: [this.registry], collect() { this.set(limits.redisState!.fallbacks); } });
+    }
   }
 
   started(): void {

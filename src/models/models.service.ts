@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { mayUseModel, type Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
+import { maskSecrets } from '../common/secrets.js';
 import { ConfigError } from '../config/config.error.js';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig, PROXY_ENV } from '../config/config.types.js';
 import { parseDeployment } from '../config/deployment.parser.js';
@@ -12,18 +13,15 @@ import type { NewModelDto, UpdateModelDto } from './model.dto.js';
 import { ModelRegistry } from './model-registry.service.js';
 import { ProxyModelEntity } from './proxy-model.entity.js';
 
-const SECRET_PARAMS = /key|secret|token|password/i;
-
 export interface ModelView {
   model_name: string;
   litellm_params: Record<string, unknown>;
   model_info: Record<string, unknown>;
 }
 
+/** What /model/info may show anyone allowed to use the model: no secret at any depth, no credentials in URLs. */
 function masked(params: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params)) out[k] = SECRET_PARAMS.test(k) && v ? '********' : v;
-  return out;
+  return maskSecrets(params) as Record<string, unknown>;
 }
 
 /**
@@ -175,7 +173,7 @@ export class ModelsService implements OnModuleInit {
       model_name: d.modelName,
       litellm_params: masked(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined))),
       model_info: {
-        ...d.modelInfo,
+        ...masked(d.modelInfo),
         id: d.id,
         db_model: d.source === 'db',
         input_cost_per_token: d.inputCostPerToken,

@@ -128,7 +128,8 @@ export function killStrayProxies(): void {
 
 export interface TempDir {
   path: string;
-  file(name: string, content: string): string;
+  /** Writes `name` (mode 0644 unless told; secrets files such as tokens.env need 0600). */
+  file(name: string, content: string, mode?: number): string;
   remove(): void;
 }
 
@@ -138,9 +139,10 @@ export function tempDir(prefix = 'mp-boot-'): TempDir {
   chmodSync(path, 0o755);
   return {
     path,
-    file(name, content) {
+    file(name, content, mode) {
       const p = join(path, name);
       writeFileSync(p, content);
+      if (mode !== undefined) chmodSync(p, mode);
       return p;
     },
     remove: () => rmSync(path, { recursive: true, force: true }),
