@@ -8,7 +8,7 @@ import type { AppConfig } from './config/config.types.js';
 import { loadSettings } from './config/settings.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrationsLocked } from './database/migrate.js';
-import { VERSION } from './health/health.service.js';
+import { VERSION } from './common/version.js';
 import { ProxyHandler } from './proxy/proxy.handler.js';
 import { FrontDoor, type RequestListener } from './server/front-door.js';
 

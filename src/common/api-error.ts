@@ -48,7 +48,3 @@ export class ApiError extends Error {
     return new ApiError(404, ErrorType.NotFound, message, param);
   }
 }
-
-export function errorJson(status: number, type: string, message: string, param: string | null = null): string {
-  return JSON.stringify({ error: { message, type, param, code: String(status) } });
-}

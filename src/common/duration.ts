@@ -1,11 +1,6 @@
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 const DURATION = /^(\d+)(s|m|h|d|w|mo)$/;
 
-/** True for LiteLLM's duration strings: `<n>s|m|h|d|w|mo`. */
-export function isDuration(value: string): boolean {
-  return DURATION.test(value);
-}
-
 /** `now + duration`; months are calendar months, as in LiteLLM. */
 export function addDuration(from: Date, duration: string): Date {
   const match = DURATION.exec(duration);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { DeploymentConfig } from '../config/config.types.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
-import { UpstreamClient } from '../proxy/upstream.client.js';
+import { UpstreamClient } from '../upstream/upstream.client.js';
 
 const PROBE_TIMEOUT_MS = 5_000;
 

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { VERSION } from '../common/version.js';
 
 const DB_PROBE_TIMEOUT_MS = 2000;
-export const VERSION = '0.1.0';
 
 @Injectable()
 export class HealthService {

@@ -19,10 +19,6 @@ function v2Key(saltKey: string): Buffer {
   return createHash('sha256').update(saltKey, 'utf8').digest();
 }
 
-export function isEncrypted(value: string): boolean {
-  return value.startsWith(V3) || value.startsWith(V2);
-}
-
 export function encryptValue(plain: string, saltKey: string): string {
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', v3Key(saltKey), nonce);

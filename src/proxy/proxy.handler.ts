@@ -19,8 +19,8 @@ import { writeError, writeStreamHead, writeWhole } from './response-writer.js';
 import { RouterService } from './router.service.js';
 import { clientUsageOf, SseTap } from './sse-tap.js';
 import { dropIfUnread, relayStream } from './stream-relay.js';
-import { UpstreamCall } from './upstream-call.js';
-import { UpstreamClient } from './upstream.client.js';
+import { UpstreamCall } from '../upstream/upstream-call.js';
+import { UpstreamClient } from '../upstream/upstream.client.js';
 import { failureBeforeAnswer, failureBrokenAnswer, failureFromStatus, noDeploymentError, type UpstreamFailure } from './upstream-errors.js';
 import { extractId, extractUsage } from './usage.js';
 

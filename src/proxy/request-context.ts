@@ -6,7 +6,7 @@ import { requestIdFor } from '../common/request-id.js';
 import type { DeploymentConfig } from '../config/config.types.js';
 import type { Usage } from '../spend/spend-entry.js';
 import type { Endpoint } from './endpoints.js';
-import type { UpstreamCall } from './upstream-call.js';
+import type { UpstreamCall } from '../upstream/upstream-call.js';
 
 /** One /v1 request as it travels authenticate → resolve → admit → forward → respond → book. */
 export interface RequestContext {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestContext } from './request-context.js';
 import type { SseTap } from './sse-tap.js';
-import type { UpstreamCall } from './upstream-call.js';
+import type { UpstreamCall } from '../upstream/upstream-call.js';
 import { failureMidStream, type UpstreamFailure } from './upstream-errors.js';
 
 /** How a relayed stream ended: completely, by the client (gone or stalled), or by a backend failure. */
