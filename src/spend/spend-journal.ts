@@ -67,10 +67,10 @@ export class SpendJournal {
   }
 
   /** Appends what `queue` holds past the journaled prefix (the database is unreachable). Never throws. */
-  async appendFrom(queue: SpendEntry[]): Promise<void> {
+  async appendFrom(queue: () => SpendEntry[]): Promise<void> {
     // Captured inside the chain: two calls never append the same entries twice.
     await this.run(async () => {
-      const fresh = queue.slice(this.held);
+      const fresh = queue().slice(this.held);
       if (fresh.length === 0) return;
       try {
         await this.write(fresh);

@@ -183,7 +183,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
           this.failingSince = Date.now();
           this.logger.error(`spend writer: database write failed (${(error as Error).message}); ${this.queue.length} record(s) kept in memory, journaled to ${this.journal.file} and retried`);
         }
-        await this.journal.appendFrom(this.queue);
+        await this.journal.appendFrom(() => this.queue);
         return;
       }
       if (this.failingSince !== null) {
@@ -292,7 +292,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       await Promise.race([this.flushing, sleep(2000)]);
     }
     if (this.queue.length === 0) return;
-    await this.journal.appendFrom(this.queue);
+    await this.journal.appendFrom(() => this.queue);
     this.logger.error(`spend writer: ${this.queue.length} record(s) not written to the database before shutdown; kept in ${this.journal.file}, booked at the next start`);
   }
 }
