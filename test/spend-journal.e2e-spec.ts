@@ -131,6 +131,33 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
     }
   }, 60_000);
 
+  it('disable_spend_logs: spend booked while PostgreSQL is down and left at close() is in the key total once after the restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mp-journal-nolog-'));
+    const opts = { databaseUrl: url, models: [model(gemma.url)], settings: { general_settings: { disable_spend_logs: true } }, env: { PROXY_DATA_DIR: dataDir, SPEND_SHUTDOWN_FLUSH_MS: '1000' } };
+    try {
+      const app = await startTestProxy(opts);
+      const key = await generateKey(app, {});
+      const sdk = app.client(key.key);
+      await sdk.chat.completions.create({ model: 'gemma', messages: user(words(2)), max_tokens: 2 });
+      await waitFor(async () => (await spendOf(key.token_id)) > 0, 3000);
+      await server.stop();
+      for (let i = 0; i < 6; i++) await sdk.chat.completions.create({ model: 'gemma', messages: user(words(5)), max_tokens: 1 });
+      await app.close();
+      await server.start();
+      const again = await startTestProxy(opts);
+      try {
+        await waitFor(() => again.proxy.app.get(SpendWriter).queueDepth === 0, 5000);
+        await sleep(200);
+        expectMoney(await spendOf(key.token_id), costOf(PRICES, 2, 2) + 6 * costOf(PRICES, 5, 1));
+      } finally {
+        await again.close();
+      }
+      expect(journals(dataDir)).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('SIGKILL of the built proxy while PostgreSQL is down: the journaled spend is booked at the next start', async () => {
     const work = tempDir('mp-journal-kill-');
     try {
