@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { intEnv } from '../config/config.loader.js';
@@ -20,7 +19,11 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 const DEFAULT_SHUTDOWN_FLUSH_MS = 5000;
 /** Past the statement timeout, the writer gives up on a connection that does not answer at all. */
 const SOCKET_GRACE_MS = 5000;
-
+/** Waits for `p` at most `ms` (the timer is cleared either way, so it never holds the process open). */
+function within(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))))]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Books spend off the hot path: entries wait in memory and are written in batches every
@@ -51,9 +54,8 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly socketTimeoutMs: number;
   private stopped = false;
   private active?: QueryRunner;
-  /** Written rows since start, for metrics. */
+  /** Since start, for metrics: rows written, and rows set aside in the dead-letter file. */
   flushedTotal = 0;
-  /** Rows set aside in the dead-letter file since start. */
   deadLettered = 0;
 
   constructor(
@@ -283,13 +285,13 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     clearInterval(this.timer);
     const deadline = Date.now() + this.shutdownFlushMs;
     while (this.queue.length > 0 && Date.now() < deadline) {
-      await Promise.race([this.flush(), sleep(deadline - Date.now())]);
-      if (this.queue.length > 0 && !this.flushing) await sleep(Math.min(200, deadline - Date.now()));
+      await within(this.flush(), deadline - Date.now());
+      if (this.queue.length > 0 && !this.flushing) await within(new Promise(() => undefined), Math.min(200, deadline - Date.now()));
     }
     this.stopped = true;
     if (this.flushing) {
       cancelStatement(this.active);
-      await Promise.race([this.flushing, sleep(2000)]);
+      await within(this.flushing, 2000);
     }
     if (this.queue.length === 0) return;
     await this.journal.appendFrom(() => this.queue);
