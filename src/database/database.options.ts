@@ -13,8 +13,15 @@ import { SpendLogEntity } from '../spend/spend-log.entity.js';
 /** Every table (LiteLLM's and our own), mapped column for column, so `migration:generate` proposes only real changes. */
 export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity, DailySpendEntity, UserEntity, TeamEntity, BudgetEntity, ConfigEntity, UiSessionEntity];
 
-/** The one place for database options, used by the app and by `ormconfig.ts`. */
-export function buildDataSourceOptions(url: string): DataSourceOptions {
+/** Default bound on one statement of the app's pool (`DB_STATEMENT_TIMEOUT_MS`); migrations are not bound. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+/**
+ * The one place for database options, used by the app and by `ormconfig.ts`. `statementTimeoutMs`
+ * (the app's pool): PostgreSQL cancels a statement running longer (SQLSTATE 57014), so a lock or a
+ * stuck query cannot hold a connection, and the spend writer, forever.
+ */
+export function buildDataSourceOptions(url: string, statementTimeoutMs = 0): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -24,7 +31,12 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: 10, connectionTimeoutMillis: 5000, application_name: 'model-proxy' },
+    extra: {
+      max: 10,
+      connectionTimeoutMillis: 5000,
+      application_name: 'model-proxy',
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+    },
   };
 }
 

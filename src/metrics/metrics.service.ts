@@ -30,6 +30,8 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry, prefix: 'model_proxy_' });
     new Gauge({ name: 'model_proxy_spend_queue_depth', help: 'Spend records waiting to be written', registers: [this.registry], collect() { this.set(writer.queueDepth); } });
     new Gauge({ name: 'model_proxy_spend_records_dropped_total', help: 'Spend records dropped because the queue was full', registers: [this.registry], collect() { this.set(writer.dropped); } });
+    new Gauge({ name: 'model_proxy_spend_dead_letter_total', help: 'Spend records PostgreSQL refused for a data reason, set aside in PROXY_DATA_DIR/spend-dead-letter.jsonl', registers: [this.registry], collect() { this.set(writer.deadLettered); } });
+    new Gauge({ name: 'model_proxy_spend_journaled_records', help: 'Queued spend records also held in the on-disk journal (database unreachable)', registers: [this.registry], collect() { this.set(writer.journaledDepth); } });
     new Gauge({ name: 'model_proxy_spend_records_written_total', help: 'Spend records written to the database', registers: [this.registry], collect() { this.set(writer.flushedTotal); } });
     if (limits.redisState) {
       new Gauge({ name: 'model_proxy_redis_up', help: '1 while rate limits are shared through Redis (REDIS_URL), 0 while this instance counts them alone', registers: [this.registry], collect() { this.set(limits.redisState!.up ? 1 : 0); } });

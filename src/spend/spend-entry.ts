@@ -43,3 +43,8 @@ export function costOf(prices: Prices, usage: Usage | undefined): number {
 export function entrySize(e: SpendEntry): number {
   return 600 + 2 * (e.requestId.length + e.model.length + e.modelGroup.length + e.apiBase.length + e.user.length);
 }
+
+/** What budgets count as booked but not yet written: the spend of a virtual key's entry (a NaN or infinite cost counts nothing). */
+export function pendingOf(e: SpendEntry): number {
+  return e.apiKey && e.spend > 0 && e.spend < Infinity ? e.spend : 0;
+}

@@ -1,79 +1,35 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { intEnv } from '../config/config.loader.js';
+import { APP_CONFIG, type AppConfig, PROXY_ENV } from '../config/config.types.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../database/database.options.js';
 import { DbEventsService } from '../database/db-events.service.js';
-import { entrySize, type SpendEntry } from './spend-entry.js';
+import { entrySize, pendingOf, type SpendEntry } from './spend-entry.js';
+import { cancelStatement } from './pg-cancel.js';
+import { DeadLetter } from './spend-dead-letter.js';
+import { SpendJournal } from './spend-journal.js';
+import { fromJournal, toRow } from './spend-sanitize.js';
+import { flushSql, isDataError } from './spend-sql.js';
 
 const MAX_BATCH = 2000;
 /** NOTIFY payload prefix announcing `rename:<old hash>><new hash>` on regenerate. */
 export const RENAME = 'rename:';
 const RENAME_TTL_MS = 30 * 60_000;
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
-
-const BATCH_ROWS = `json_to_recordset($1::json) AS r(request_id text, call_type text, api_key text, spend float8, prompt_tokens int,
-    completion_tokens int, start_ms float8, end_ms float8, first_ms float8, model text, model_id text, model_group text,
-    api_base text, end_user text, team_id text, status text, metadata json)`;
-
-/*
- * One statement books a batch exactly once: log rows are inserted (a retried batch whose first
- * commit did land inserts nothing), and only the rows actually inserted add to key, user and team
- * spend and to the daily rollup, summed per key — one UPDATE for all keys, never one per request.
- */
-const INSERT_LOGS = `INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens,
-    "startTime", "endTime", "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user",
-    team_id, status, metadata, custom_llm_provider)
-  SELECT r.request_id, r.call_type, r.api_key, r.spend, r.prompt_tokens, r.completion_tokens, r.prompt_tokens + r.completion_tokens,
-    to_timestamp(r.start_ms / 1000.0), to_timestamp(r.end_ms / 1000.0),
-    CASE WHEN r.first_ms IS NULL THEN NULL ELSE to_timestamp(r.first_ms / 1000.0) END,
-    (r.end_ms - r.start_ms)::int, r.model, r.model_id, r.model_group, r.api_base, r.end_user, r.team_id, r.status,
-    r.metadata::jsonb, 'hosted_vllm'
-  FROM ${BATCH_ROWS}
-  ON CONFLICT (request_id) DO NOTHING
-  RETURNING api_key, spend, team_id, metadata->>'user_api_key_user_id' AS user_id,
-    to_char("startTime" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, model_group, call_type AS endpoint,
-    prompt_tokens, completion_tokens, status = 'failure' AS failed`;
-
-/** With `disable_spend_logs`: no log rows, the totals alone (as LiteLLM's setting does). */
-const TOTALS_ONLY = `SELECT r.api_key, r.spend, r.team_id, r.metadata->>'user_api_key_user_id' AS user_id,
-    to_char(to_timestamp(r.start_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, r.model, r.model_group,
-    r.call_type AS endpoint, r.prompt_tokens, r.completion_tokens, r.status = 'failure' AS failed
-  FROM ${BATCH_ROWS}`;
-
-function flushSql(withLogs: boolean): string {
-  return `WITH ins AS (${withLogs ? INSERT_LOGS : TOTALS_ONLY}), by_key AS (
-  SELECT api_key, sum(spend) AS total FROM ins WHERE api_key <> '' GROUP BY api_key
-), daily AS (
-  INSERT INTO "LiteLLM_DailyUserSpend" AS d (user_id, date, api_key, model, model_group, custom_llm_provider, endpoint,
-    prompt_tokens, completion_tokens, spend, api_requests, successful_requests, failed_requests)
-  SELECT user_id, day, api_key, model, model_group, 'hosted_vllm', endpoint, sum(prompt_tokens), sum(completion_tokens), sum(spend),
-    count(*), count(*) FILTER (WHERE NOT failed), count(*) FILTER (WHERE failed)
-  FROM ins GROUP BY user_id, day, api_key, model, model_group, endpoint
-  ON CONFLICT (user_id, date, api_key, model, model_group, custom_llm_provider, mcp_namespaced_tool_name, endpoint) DO UPDATE SET
-    prompt_tokens = d.prompt_tokens + excluded.prompt_tokens, completion_tokens = d.completion_tokens + excluded.completion_tokens,
-    spend = d.spend + excluded.spend, api_requests = d.api_requests + excluded.api_requests,
-    successful_requests = d.successful_requests + excluded.successful_requests,
-    failed_requests = d.failed_requests + excluded.failed_requests, updated_at = now()
-  RETURNING 1
-), users AS (
-  UPDATE "LiteLLM_UserTable" u SET spend = u.spend + s.total
-  FROM (SELECT user_id, sum(spend) AS total FROM ins WHERE user_id IS NOT NULL GROUP BY user_id) s
-  WHERE u.user_id = s.user_id
-  RETURNING 1
-), teams AS (
-  UPDATE "LiteLLM_TeamTable" t SET spend = t.spend + s.total
-  FROM (SELECT team_id, sum(spend) AS total FROM ins WHERE team_id IS NOT NULL GROUP BY team_id) s
-  WHERE t.team_id = s.team_id
-  RETURNING 1
-)
-UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
-FROM by_key b WHERE k.token = b.api_key
-RETURNING k.token, k.spend`;
+const DEFAULT_SHUTDOWN_FLUSH_MS = 5000;
+/** Past the statement timeout, the writer gives up on a connection that does not answer at all. */
+const SOCKET_GRACE_MS = 5000;
+/** Waits for `p` at most `ms` (the timer is cleared either way, so it never holds the process open). */
+function within(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))))]).finally(() => clearTimeout(timer));
 }
 
 /**
  * Books spend off the hot path: entries wait in memory and are written in batches every
- * `SPEND_FLUSH_MS`. While the database is down they are kept (bounded in bytes, loudly logged)
- * and retried; shutdown flushes what is left.
+ * `SPEND_FLUSH_MS`. While the database is down they are kept (bounded in bytes, loudly logged),
+ * journaled to disk and retried; rows PostgreSQL refuses are split out to a dead-letter file;
+ * shutdown flushes for at most `SPEND_SHUTDOWN_FLUSH_MS` and journals what is left.
  */
 @Injectable()
 export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
@@ -92,16 +48,29 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   /** Regenerated keys: requests still running under the old hash book onto the new one. */
   private readonly renames = new Map<string, { token: string; until: number }>();
   private readonly sql: string;
-  /** Written rows since start, for metrics. */
+  private readonly journal: SpendJournal;
+  private readonly deadLetter: DeadLetter;
+  private readonly shutdownFlushMs: number;
+  private readonly socketTimeoutMs: number;
+  private stopped = false;
+  private active?: QueryRunner;
+  /** Since start, for metrics: rows written, and rows set aside in the dead-letter file. */
   flushedTotal = 0;
+  deadLettered = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     events: DbEventsService,
+    @Inject(PROXY_ENV) env: NodeJS.ProcessEnv,
   ) {
-    this.maxBytes = Number(process.env.SPEND_QUEUE_MAX_BYTES) || DEFAULT_MAX_BYTES;
+    this.maxBytes = Number(env.SPEND_QUEUE_MAX_BYTES ?? process.env.SPEND_QUEUE_MAX_BYTES) || DEFAULT_MAX_BYTES;
+    this.shutdownFlushMs = intEnv(env, 'SPEND_SHUTDOWN_FLUSH_MS', DEFAULT_SHUTDOWN_FLUSH_MS, 0, 600_000);
+    const statementMs = intEnv(env, 'DB_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 0, 3_600_000);
+    this.socketTimeoutMs = (statementMs || DEFAULT_STATEMENT_TIMEOUT_MS) + SOCKET_GRACE_MS;
     this.sql = flushSql(!config.proxy.disableSpendLogs);
+    this.journal = new SpendJournal(config.dataDir);
+    this.deadLetter = new DeadLetter(config.dataDir);
     events.subscribe('proxy_key_change', (payload) => {
       if (payload.startsWith(RENAME)) {
         const [from, to] = payload.slice(RENAME.length).split('>');
@@ -114,9 +83,26 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     });
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    await this.replay();
     this.timer = setInterval(() => void this.flush(), this.config.spendFlushMs);
     this.timer.unref();
+  }
+
+  /** Books again what earlier runs journaled and did not write (moved into this process's journal before the old files go). */
+  private async replay(): Promise<void> {
+    try {
+      const left = await this.journal.claimLeftovers();
+      if (left.unreadable > 0) this.logger.warn(`spend journal: ${left.unreadable} unreadable line(s) skipped (a write cut short by a crash)`);
+      if (left.entries.length > 0) {
+        for (const e of left.entries) this.enqueue(fromJournal(e));
+        await this.journal.adopt(left.entries);
+        this.logger.warn(`spend journal: ${left.entries.length} record(s) an earlier run could not write are queued again (from ${left.files.length} file(s) in ${this.journal.dir})`);
+      }
+      await this.journal.removeFiles(left.files);
+    } catch (err) {
+      this.logger.error(`spend journal: cannot replay ${this.journal.dir}: ${(err as Error).message}`);
+    }
   }
 
   book(entry: SpendEntry): void {
@@ -135,7 +121,15 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     }
     this.queue.push(entry);
     this.queueBytes += size;
-    if (entry.apiKey && entry.spend > 0) this.pending.set(entry.apiKey, (this.pending.get(entry.apiKey) ?? 0) + entry.spend);
+    const spend = pendingOf(entry);
+    if (spend) this.pending.set(entry.apiKey, (this.pending.get(entry.apiKey) ?? 0) + spend);
+  }
+
+  private enqueue(e: SpendEntry): void {
+    this.queue.push(e);
+    this.queueBytes += entrySize(e);
+    const spend = pendingOf(e);
+    if (spend) this.pending.set(e.apiKey, (this.pending.get(e.apiKey) ?? 0) + spend);
   }
 
   /**
@@ -169,54 +163,88 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     return this.droppedTotal;
   }
 
+  get journaledDepth(): number {
+    return this.journal.held;
+  }
+
   /** Writes everything queued so far (one batch at a time); resolves when done or when a write fails. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.flushing || this.stopped) return this.flushing ?? Promise.resolve();
     if (this.queue.length === 0) return Promise.resolve();
     this.flushing = this.drain().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue.slice(0, MAX_BATCH);
-      try {
-        await this.write(batch);
-      } catch (err) {
+      const { handled, error } = await this.writeSplitting(batch);
+      if (handled > 0) await this.settle(handled);
+      if (error !== undefined) {
         if (this.failingSince === null) {
           this.failingSince = Date.now();
-          this.logger.error(`spend writer: database write failed (${(err as Error).message}); ${this.queue.length} record(s) kept in memory and retried`);
+          this.logger.error(`spend writer: database write failed (${(error as Error).message}); ${this.queue.length} record(s) kept in memory, journaled to ${this.journal.file} and retried`);
         }
+        await this.journal.appendFrom(() => this.queue);
         return;
       }
       if (this.failingSince !== null) {
         this.logger.warn(`spend writer: database back after ${Math.round((Date.now() - this.failingSince) / 1000)} s; writing ${this.queue.length} kept record(s)`);
         this.failingSince = null;
       }
-      this.queue = this.queue.slice(batch.length);
-      for (const e of batch) {
-        this.queueBytes -= entrySize(e);
-        if (e.apiKey && e.spend > 0) {
-          const left = (this.pending.get(e.apiKey) ?? 0) - e.spend;
-          if (left <= 1e-12) this.pending.delete(e.apiKey);
-          else this.pending.set(e.apiKey, left);
-        }
-      }
-      this.flushedTotal += batch.length;
     }
+  }
+
+  /**
+   * Writes a batch; when PostgreSQL refuses it for a data reason, halves it until the bad rows are
+   * alone, dead-letters those and writes the rest. Handled entries are always a prefix of the
+   * batch; a connection error stops there (the rest is kept and retried).
+   */
+  private async writeSplitting(batch: SpendEntry[]): Promise<{ handled: number; error?: unknown }> {
+    try {
+      await this.write(batch);
+      this.flushedTotal += batch.length;
+      return { handled: batch.length };
+    } catch (err) {
+      if (!isDataError(err)) return { handled: 0, error: err };
+      if (batch.length === 1) {
+        this.deadLettered++;
+        await this.deadLetter.add(batch[0], err);
+        return { handled: 1 };
+      }
+      const mid = batch.length >> 1;
+      const left = await this.writeSplitting(batch.slice(0, mid));
+      if (left.error !== undefined) return left;
+      const right = await this.writeSplitting(batch.slice(mid));
+      return { handled: left.handled + right.handled, error: right.error };
+    }
+  }
+
+  /** The first `n` queued entries are written (or set aside): out of memory, out of pending, marked in the journal. */
+  private async settle(n: number): Promise<void> {
+    const done = this.queue.slice(0, n);
+    this.queue = this.queue.slice(n);
+    for (const e of done) {
+      this.queueBytes -= entrySize(e);
+      const spend = pendingOf(e);
+      if (spend) {
+        const left = (this.pending.get(e.apiKey) ?? 0) - spend;
+        if (left <= 1e-12) this.pending.delete(e.apiKey);
+        else this.pending.set(e.apiKey, left);
+      }
+    }
+    await this.journal.settled(n);
   }
 
   private async write(batch: SpendEntry[]): Promise<void> {
     // One JSON parameter for the batch: JSON.stringify is native and fast, where 17 array
-    // parameters cost pg's per-element escaping in JavaScript.
-    const rows = batch.map((e) => ({
-      request_id: e.requestId, call_type: e.callType, api_key: e.apiKey, spend: e.spend, prompt_tokens: e.promptTokens,
-      completion_tokens: e.completionTokens, start_ms: e.startTime, end_ms: e.endTime, first_ms: e.completionStartTime,
-      model: e.model, model_id: e.modelId, model_group: e.modelGroup, api_base: e.apiBase, end_user: e.user,
-      team_id: e.teamId, status: e.status, metadata: e.metadata,
-    }));
-    const params = [JSON.stringify(rows)];
+    // parameters cost pg's per-element escaping in JavaScript. Rows are sanitized here, off the request path.
+    const params = [JSON.stringify(batch.map(toRow))];
     const runner = this.dataSource.createQueryRunner();
+    this.active = runner;
+    // PostgreSQL cancels a slow statement itself (DB_STATEMENT_TIMEOUT_MS); a connection that does
+    // not answer at all is cut here.
+    const timer = setTimeout(() => cancelStatement(this.active), this.socketTimeoutMs);
     try {
       // Structured result: a plain query() answers [rows, count] for an UPDATE.
       const result = await runner.query(this.sql, params, true);
@@ -227,6 +255,8 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       }
       await this.carryOverRenamed(runner, batch, updated);
     } finally {
+      clearTimeout(timer);
+      this.active = undefined;
       await runner.release();
     }
   }
@@ -247,12 +277,24 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
+  /**
+   * Flushes for at most SPEND_SHUTDOWN_FLUSH_MS, whatever the database does; what is left then
+   * (database down, statement hung) goes to the journal, booked at the next start.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    for (let attempt = 0; attempt < 5 && this.queue.length > 0; attempt++) {
-      await this.flush();
-      if (this.queue.length > 0) await new Promise((r) => setTimeout(r, 500));
+    const deadline = Date.now() + this.shutdownFlushMs;
+    while (this.queue.length > 0 && Date.now() < deadline) {
+      await within(this.flush(), deadline - Date.now());
+      if (this.queue.length > 0 && !this.flushing) await within(new Promise(() => undefined), Math.min(200, deadline - Date.now()));
     }
-    if (this.queue.length > 0) this.logger.error(`spend writer: ${this.queue.length} record(s) could not be written before shutdown`);
+    this.stopped = true;
+    if (this.flushing) {
+      cancelStatement(this.active);
+      await within(this.flushing, 2000);
+    }
+    if (this.queue.length === 0) return;
+    await this.journal.appendFrom(() => this.queue);
+    this.logger.error(`spend writer: ${this.queue.length} record(s) not written to the database before shutdown; kept in ${this.journal.file}, booked at the next start`);
   }
 }
