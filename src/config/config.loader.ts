@@ -131,5 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     proxy,
     shutdownGraceMs: intEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     spendFlushMs: intEnv(env, 'SPEND_FLUSH_MS', 250, 10, 60_000),
+    keyCacheTtlMs: intEnv(env, 'KEY_CACHE_TTL_MS', 60_000, 10, 60_000),
+    spendSyncMs: intEnv(env, 'SPEND_SYNC_MS', 1000, 10, 60_000),
+    budgetDefaultMaxOutputTokens: intEnv(env, 'BUDGET_DEFAULT_MAX_OUTPUT_TOKENS', 4096, 1, 10_000_000),
   };
 }

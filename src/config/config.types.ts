@@ -18,6 +18,8 @@ export interface DeploymentConfig {
   tpm?: number;
   inputCostPerToken: number;
   outputCostPerToken: number;
+  /** `model_info.max_output_tokens`: the worst case a budget reserves when a request sets no `max_tokens`. */
+  maxOutputTokens?: number;
   modelInfo: Record<string, unknown>;
   source: 'config' | 'db';
 }
@@ -57,6 +59,12 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Spend writer flush interval. */
   spendFlushMs: number;
+  /** `KEY_CACHE_TTL_MS`: how long a cached key (and its user and team budgets) is trusted without a NOTIFY. */
+  keyCacheTtlMs: number;
+  /** `SPEND_SYNC_MS`: how often spend of recently used budgeted keys, users and teams is re-read from the database. */
+  spendSyncMs: number;
+  /** `BUDGET_DEFAULT_MAX_OUTPUT_TOKENS`: output tokens reserved when neither the request nor the deployment says. */
+  budgetDefaultMaxOutputTokens: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

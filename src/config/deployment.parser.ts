@@ -102,6 +102,7 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
     tpm: optionalNumber(params, 'tpm', pp, env),
     inputCostPerToken: optionalNumber(info, 'input_cost_per_token', ip, env) ?? 0,
     outputCostPerToken: optionalNumber(info, 'output_cost_per_token', ip, env) ?? 0,
+    maxOutputTokens: optionalNumber(info, 'max_output_tokens', ip, env),
     modelInfo: { ...info, id },
     source,
   };

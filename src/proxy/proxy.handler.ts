@@ -13,6 +13,7 @@ import { type Lease, LimitsService } from '../limits/limits.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
 import { BudgetService } from '../spend/budget.service.js';
+import { type BudgetLease, NO_BUDGET_LEASE } from '../spend/reservations.js';
 import { costOf, type Usage } from '../spend/spend-entry.js';
 import { SpendWriter } from '../spend/spend-writer.service.js';
 import { RouterService } from './router.service.js';
@@ -75,6 +76,8 @@ interface Call {
   aborted: boolean;
   upstream?: UpstreamCall;
   lease: Lease;
+  /** The budget reservation, released when the request ends. */
+  budget: BudgetLease;
 }
 
 function pathOf(url: string | undefined): string {
@@ -172,9 +175,11 @@ export class ProxyHandler {
     trace.requestId = requestId;
     let principal: Principal;
     let body: Record<string, unknown>;
+    let bodyBytes: number;
     try {
       principal = await this.auth.authenticate(req.headers);
       const raw = await readBody(req);
+      bodyBytes = raw.length;
       body = this.parse(raw);
     } catch (err) {
       req.resume();
@@ -183,18 +188,20 @@ export class ProxyHandler {
     const alias = body.model as string;
     const group = this.registry.group(alias);
     let lease: Lease;
+    let budget = NO_BUDGET_LEASE;
     try {
       if (group.length === 0) {
         throw ApiError.badRequest(`Invalid model name passed in model=${alias}. Call \`/v1/models\` to view available models for your key.`, 'model');
       }
       this.auth.assertModelAllowed(principal, alias);
       if (principal.kind === 'virtual') {
-        this.budgets.assertWithinBudget(principal.key);
+        budget = this.budgets.reserve(principal.key, group, body, bodyBytes, endpoint.streamable);
         lease = await this.limits.acquire(principal.key);
       } else {
         lease = { release: () => undefined };
       }
     } catch (err) {
+      budget.release();
       return this.sendError(res, toApiError(err, this.logger), requestId, t0);
     }
 
@@ -207,7 +214,7 @@ export class ProxyHandler {
       if (!wantsUsage) body.stream_options = { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true };
     }
     trace.alias = alias;
-    const call: Call = { trace, requestId, callId: randomUUID(), t0, backendMs: 0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', aborted: false, lease };
+    const call: Call = { trace, requestId, callId: randomUUID(), t0, backendMs: 0, startTime, endpoint, principal, alias, user: typeof body.user === 'string' ? body.user : '', aborted: false, lease, budget };
     res.once('close', () => {
       if (res.writableFinished) return;
       call.aborted = true;
@@ -297,7 +304,10 @@ export class ProxyHandler {
     }
     const err = lastError ?? new ApiError(502, ErrorType.Upstream, `No backend answered for model=${call.alias}`);
     if (lastDeployment) this.finish(call, lastDeployment, 'failure', undefined, null, { error_type: err.type, status_code: err.status });
-    else call.lease.release(0);
+    else {
+      call.lease.release(0);
+      call.budget.release();
+    }
     this.sendError(res, err, call.requestId, call.t0, call.backendMs);
   }
 
@@ -442,6 +452,8 @@ export class ProxyHandler {
         ...extra,
       },
     });
+    // Settled: the actual cost is pending in the writer now, so the worst case can go.
+    call.budget.release();
   }
 
   /** `backendMs`: time this request waited on backends, left out of the overhead header. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModu
 import { DataSource, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DbEventsService } from '../database/db-events.service.js';
+import { teamEntity, userEntity } from './reservations.js';
 import { entrySize, type SpendEntry } from './spend-entry.js';
 
 const MAX_BATCH = 2000;
@@ -58,16 +59,18 @@ function flushSql(withLogs: boolean): string {
   UPDATE "LiteLLM_UserTable" u SET spend = u.spend + s.total
   FROM (SELECT user_id, sum(spend) AS total FROM ins WHERE user_id IS NOT NULL GROUP BY user_id) s
   WHERE u.user_id = s.user_id
-  RETURNING 1
+  RETURNING 'user:' || u.user_id AS token, u.spend
 ), teams AS (
   UPDATE "LiteLLM_TeamTable" t SET spend = t.spend + s.total
   FROM (SELECT team_id, sum(spend) AS total FROM ins WHERE team_id IS NOT NULL GROUP BY team_id) s
   WHERE t.team_id = s.team_id
-  RETURNING 1
+  RETURNING 'team:' || t.team_id AS token, t.spend
+), keys AS (
+  UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
+  FROM by_key b WHERE k.token = b.api_key
+  RETURNING k.token, k.spend
 )
-UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
-FROM by_key b WHERE k.token = b.api_key
-RETURNING k.token, k.spend`;
+SELECT token, spend FROM keys UNION ALL SELECT token, spend FROM users UNION ALL SELECT token, spend FROM teams`;
 }
 
 /**
@@ -85,13 +88,15 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private flushing?: Promise<void>;
   private failingSince: number | null = null;
   private droppedTotal = 0;
-  /** Booked but not yet written, per key hash: budgets count it. */
+  /** Booked but not yet written, per budget entity (key hash, `user:<id>`, `team:<id>`): budgets count it. */
   private readonly pending = new Map<string, number>();
-  /** Key spend as the last flush returned it (newer than the auth cache's copy). */
+  /** Entity spend as the last flush returned it or the budget sync read it (newer than the auth cache's copy). */
   private readonly written = new Map<string, number>();
   /** Regenerated keys: requests still running under the old hash book onto the new one. */
   private readonly renames = new Map<string, { token: string; until: number }>();
   private readonly sql: string;
+  /** Successful writes since start: lets the budget sync tell whether a flush raced its read. */
+  private writes = 0;
   /** Written rows since start, for metrics. */
   flushedTotal = 0;
 
@@ -135,7 +140,19 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     }
     this.queue.push(entry);
     this.queueBytes += size;
-    if (entry.apiKey && entry.spend > 0) this.pending.set(entry.apiKey, (this.pending.get(entry.apiKey) ?? 0) + entry.spend);
+    this.trackPending(entry, 1);
+  }
+
+  /** The entities an entry's spend is added to by the flush statement: its key, user and team. */
+  private trackPending(e: SpendEntry, sign: 1 | -1): void {
+    if (!(e.spend > 0)) return;
+    const userId = e.metadata.user_api_key_user_id;
+    for (const id of [e.apiKey, typeof userId === 'string' ? userEntity(userId) : '', e.teamId ? teamEntity(e.teamId) : '']) {
+      if (!id) continue;
+      const left = (this.pending.get(id) ?? 0) + sign * e.spend;
+      if (left <= 1e-12) this.pending.delete(id);
+      else this.pending.set(id, left);
+    }
   }
 
   /**
@@ -156,9 +173,23 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     this.written.delete(from);
   }
 
-  /** Current spend of a key: the larger of the cached and last-written totals, plus what is not yet written. */
-  spendOf(token: string, cachedSpend: number): number {
-    return Math.max(cachedSpend, this.written.get(token) ?? 0) + (this.pending.get(token) ?? 0);
+  /** Current spend of an entity: the larger of the cached and last-written totals, plus what is not yet written. */
+  spendOf(entity: string, cachedSpend: number): number {
+    return Math.max(cachedSpend, this.written.get(entity) ?? 0) + (this.pending.get(entity) ?? 0);
+  }
+
+  /** A mark to pass to `noteDbSpend` with totals read after it. */
+  get writeMark(): number {
+    return this.writes;
+  }
+
+  /**
+   * Totals read from the database (other instances' spend included). A flush that completed while they
+   * were read may have written newer ones: then they can only raise what is known, never lower it.
+   */
+  noteDbSpend(totals: ReadonlyArray<{ id: string; spend: number }>, mark: number): void {
+    const raced = mark !== this.writes;
+    for (const { id, spend } of totals) this.written.set(id, raced ? Math.max(spend, this.written.get(id) ?? 0) : spend);
   }
 
   get queueDepth(): number {
@@ -196,11 +227,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       this.queue = this.queue.slice(batch.length);
       for (const e of batch) {
         this.queueBytes -= entrySize(e);
-        if (e.apiKey && e.spend > 0) {
-          const left = (this.pending.get(e.apiKey) ?? 0) - e.spend;
-          if (left <= 1e-12) this.pending.delete(e.apiKey);
-          else this.pending.set(e.apiKey, left);
-        }
+        this.trackPending(e, -1);
       }
       this.flushedTotal += batch.length;
     }
@@ -221,6 +248,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       // Structured result: a plain query() answers [rows, count] for an UPDATE.
       const result = await runner.query(this.sql, params, true);
       const updated = new Set<string>();
+      this.writes++;
       for (const r of result.records as Array<{ token: string; spend: number }>) {
         this.written.set(r.token, r.spend);
         updated.add(r.token);
