@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestProxy, type TestModel, type TestProxy } from './helpers/proxy.js';
 import { rejectionOf, uniqueTag, waitFor, withMock } from './helpers/sdk.js';
 import { expectMoney, generateKey, sleep } from './helpers/spend.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 // Issue 11 items 5–7 and issue 12's cache items: budgets that hold under bursts, across instances,
 // for users and teams; a key cache that expires; a LISTEN connection that comes back.
@@ -242,5 +243,33 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
         return false;
       }
     }, 2000, 50);
+  });
+
+  it('LISTEN over a link gone silent (no FIN, no RST): the heartbeat notices, reconnects, and the cache is dropped', async () => {
+    const u = new URL(db.url);
+    const relay = await startTcpProxy(u.hostname, Number(u.port || 5432));
+    const via = new URL(db.url);
+    via.hostname = '127.0.0.1';
+    via.port = String(relay.port);
+    const relayed = await startTestProxy({ databaseUrl: via.toString(), models: [{ model_name: 'priced', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { output_cost_per_token: OUT } }], env: { LISTEN_HEARTBEAT_MS: '300' } });
+    try {
+      const k = await generateKey(a, {});
+      const sdk = relayed.client(k.key);
+      await ask(sdk, uniqueTag('silent'));
+      expect(relay.freeze('LISTEN ')).toBe(1);
+      await db.query('UPDATE "LiteLLM_VerificationToken" SET blocked = true WHERE token = $1', [k.token_id]);
+      await db.query(`SELECT pg_notify('proxy_key_change', $1)`, [k.token_id]);
+      await waitFor(async () => {
+        try {
+          await ask(sdk, uniqueTag('silent'));
+          return false;
+        } catch (err) {
+          return err instanceof APIError && err.status === 401;
+        }
+      }, 4000, 100);
+    } finally {
+      await relayed.close();
+      await relay.close();
+    }
   });
 });

@@ -134,5 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     keyCacheTtlMs: intEnv(env, 'KEY_CACHE_TTL_MS', 60_000, 10, 60_000),
     spendSyncMs: intEnv(env, 'SPEND_SYNC_MS', 1000, 10, 60_000),
     budgetDefaultMaxOutputTokens: intEnv(env, 'BUDGET_DEFAULT_MAX_OUTPUT_TOKENS', 4096, 1, 10_000_000),
+    listenHeartbeatMs: intEnv(env, 'LISTEN_HEARTBEAT_MS', 15_000, 100, 600_000),
   };
 }

@@ -65,6 +65,8 @@ export interface AppConfig {
   spendSyncMs: number;
   /** `BUDGET_DEFAULT_MAX_OUTPUT_TOKENS`: output tokens reserved when neither the request nor the deployment says. */
   budgetDefaultMaxOutputTokens: number;
+  /** `LISTEN_HEARTBEAT_MS`: how often the LISTEN connection is probed; no answer within min(this, 5 s) = lost. */
+  listenHeartbeatMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

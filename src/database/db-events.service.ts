@@ -6,8 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 const CHANNELS = ['proxy_key_change', 'proxy_model_change', 'proxy_ui_session_change'] as const;
 export type DbChannel = (typeof CHANNELS)[number];
 type Handler = (payload: string) => void;
-/** A LISTEN connection that cannot answer `SELECT 1` within the timeout is taken as lost (a half-open TCP link says nothing). */
-const HEARTBEAT_MS = 15_000;
+/** A LISTEN connection that cannot answer `SELECT 1` within this (or the heartbeat period) is lost: a half-open TCP link says nothing. */
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
@@ -54,16 +53,17 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.connect();
-    this.heartbeat = setInterval(() => void this.probe(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => void this.probe(), this.config.listenHeartbeatMs);
     this.heartbeat.unref();
   }
 
   private async probe(): Promise<void> {
     const client = this.client;
     if (!client) return;
+    const ms = Math.min(HEARTBEAT_TIMEOUT_MS, this.config.listenHeartbeatMs);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer to a heartbeat within ${HEARTBEAT_TIMEOUT_MS} ms`)), HEARTBEAT_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error(`no answer to a heartbeat within ${ms} ms`)), ms);
     });
     try {
       await Promise.race([client.query('SELECT 1'), timeout]);
