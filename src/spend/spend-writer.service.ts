@@ -146,13 +146,17 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   /** The entities an entry's spend is added to by the flush statement: its key, user and team. */
   private trackPending(e: SpendEntry, sign: 1 | -1): void {
     if (!(e.spend > 0)) return;
+    const delta = sign * e.spend;
+    if (e.apiKey) this.addPending(e.apiKey, delta);
     const userId = e.metadata.user_api_key_user_id;
-    for (const id of [e.apiKey, typeof userId === 'string' ? userEntity(userId) : '', e.teamId ? teamEntity(e.teamId) : '']) {
-      if (!id) continue;
-      const left = (this.pending.get(id) ?? 0) + sign * e.spend;
-      if (left <= 1e-12) this.pending.delete(id);
-      else this.pending.set(id, left);
-    }
+    if (typeof userId === 'string') this.addPending(userEntity(userId), delta);
+    if (e.teamId) this.addPending(teamEntity(e.teamId), delta);
+  }
+
+  private addPending(id: string, delta: number): void {
+    const left = (this.pending.get(id) ?? 0) + delta;
+    if (left <= 1e-12) this.pending.delete(id);
+    else this.pending.set(id, left);
   }
 
   /**
