@@ -142,6 +142,17 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     await waitFor(async () => (await reserved()) === 0, 2000);
   });
 
+  it('a request that fails inside the proxy (nesting too deep to forward) leaves no reservation behind', async () => {
+    const k = await generateKey(a, { max_budget: 100 });
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const text = `{"model":"priced","max_tokens":3,"messages":[{"role":"user","content":"x"}],"nested":${deep}}`;
+    const res = await fetch(`${a.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' }, body: text });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    await res.arrayBuffer();
+    const info = (await (await a.fetch(`/key/info?key=${k.key}`)).json()) as { info: { reserved_spend: number } };
+    expect(info.info.reserved_spend).toBe(0);
+  });
+
   it('two instances: spend booked on one is refused on the other within about a second', async () => {
     const tag = uniqueTag('two-seq');
     const k = await generateKey(a, { max_budget: 3 * C });

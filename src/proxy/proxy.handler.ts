@@ -220,7 +220,13 @@ export class ProxyHandler {
       call.aborted = true;
       call.upstream?.abort();
     });
-    await this.forward(call, body, group, res, stream, wantsUsage);
+    try {
+      await this.forward(call, body, group, res, stream, wantsUsage);
+    } catch (err) {
+      // A throw before any outcome (e.g. a body too deep to serialise) must not hold budget forever.
+      call.budget.release();
+      throw err;
+    }
   }
 
   private parse(raw: Buffer): Record<string, unknown> {
