@@ -39,7 +39,8 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
       { model_name: 'capped', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { id: 'capped-dear', input_cost_per_token: MIXED.input, output_cost_per_token: MIXED.output, max_output_tokens: 50 } },
       { model_name: 'capped', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { id: 'capped-cheap', input_cost_per_token: MIXED.input / 2, output_cost_per_token: MIXED.output / 2, max_output_tokens: 50 } },
     ];
-    const env = { BUDGET_DEFAULT_MAX_OUTPUT_TOKENS: '300' };
+    // Frequent heartbeats: the LISTEN connections' last query is soon `SELECT 1`, as in a long-running proxy.
+    const env = { BUDGET_DEFAULT_MAX_OUTPUT_TOKENS: '300', LISTEN_HEARTBEAT_MS: '300' };
     a = await startTestProxy({ databaseUrl: db.url, models, env });
     b = await startTestProxy({ databaseUrl: db.url, models, env });
     shortTtl = await startTestProxy({ databaseUrl: db.url, models, env: { ...env, KEY_CACHE_TTL_MS: '300' } });
@@ -234,10 +235,11 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     const k = await generateKey(a, {});
     const sdk = a.client(k.key);
     await ask(sdk, uniqueTag('listen'));
-    const listeners = () => db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'`, [db.name]);
+    // By name: after a heartbeat the backend's last query is no longer the LISTEN.
+    const listeners = () => db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'model-proxy-listen'`, [db.name]);
     const before = (await listeners()).map((r) => r.pid);
     expect(before.length).toBeGreaterThanOrEqual(3);
-    await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE $2', [db.name, 'LISTEN%']);
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'model-proxy-listen'`, [db.name]);
     // Blocked while no instance listens: this notice is lost.
     await db.query('UPDATE "LiteLLM_VerificationToken" SET blocked = true WHERE token = $1', [k.token_id]);
     await db.query(`SELECT pg_notify('proxy_key_change', $1)`, [k.token_id]);
