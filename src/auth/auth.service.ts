@@ -16,11 +16,13 @@ const MAX_NEGATIVE = 10_000;
 /**
  * Authenticates requests from memory: the key is hashed and looked up in an in-process cache;
  * a miss reads the database once. Changes to a key arrive by NOTIFY and drop its entry, so a
- * revoked key stops working on every instance at once.
+ * revoked key stops working on every instance at once. Entries also expire after `KEY_CACHE_TTL_MS`
+ * (60 s, LiteLLM's default), a backstop for changes made without a NOTIFY or notices lost.
  */
 @Injectable()
 export class AuthService {
-  private readonly cache = new Map<string, KeyRecord>();
+  private readonly cache = new Map<string, { record: KeyRecord; until: number }>();
+  private readonly loading = new Map<string, Promise<KeyRecord | undefined>>();
   /** Unknown hashes, remembered briefly so a flood of bad keys does not reach the database. */
   private readonly unknown = new Map<string, number>();
   /** Bumped by every invalidation: a DB read that raced a change must not refill the cache with the old row. */
@@ -75,14 +77,26 @@ export class AuthService {
 
   private async lookup(token: string): Promise<KeyRecord | undefined> {
     const hit = this.cache.get(token);
-    if (hit) return hit;
+    if (hit) {
+      if (hit.until > Date.now()) return hit.record;
+      this.cache.delete(token);
+    }
     const seen = this.unknown.get(token);
     if (seen !== undefined && Date.now() - seen < NEGATIVE_TTL_MS) return undefined;
+    // When a busy key's entry expires, its concurrent requests share one read.
+    const loading = this.loading.get(token);
+    if (loading) return loading;
+    const read = this.read(token).finally(() => this.loading.delete(token));
+    this.loading.set(token, read);
+    return read;
+  }
+
+  private async read(token: string): Promise<KeyRecord | undefined> {
     const generation = this.generation;
     const record = await this.keys.findByToken(token);
     if (generation !== this.generation) return record;
     if (record) {
-      this.cache.set(token, record);
+      this.cache.set(token, { record, until: Date.now() + this.config.keyCacheTtlMs });
       this.unknown.delete(token);
       return record;
     }

@@ -173,8 +173,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     proxy,
     shutdownGraceMs: intEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     spendFlushMs: intEnv(env, 'SPEND_FLUSH_MS', 250, 10, 60_000),
+    spendQueueMaxBytes: intEnv(env, 'SPEND_QUEUE_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    spendShutdownFlushMs: intEnv(env, 'SPEND_SHUTDOWN_FLUSH_MS', 5000, 0, 600_000),
+    dbStatementTimeoutMs: intEnv(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     http: loadHttpLimits(env),
     upstreamConnections: intEnv(env, 'UPSTREAM_CONNECTIONS', 512, 1, 65_536),
     upstreamQueueMax: intEnv(env, 'UPSTREAM_QUEUE_MAX', 1024, 0, 1_000_000),
+    keyCacheTtlMs: intEnv(env, 'KEY_CACHE_TTL_MS', 60_000, 10, 60_000),
+    spendSyncMs: intEnv(env, 'SPEND_SYNC_MS', 1000, 10, 60_000),
+    budgetDefaultMaxOutputTokens: intEnv(env, 'BUDGET_DEFAULT_MAX_OUTPUT_TOKENS', 4096, 1, 10_000_000),
+    listenHeartbeatMs: intEnv(env, 'LISTEN_HEARTBEAT_MS', 15_000, 100, 600_000),
   };
 }

@@ -20,6 +20,8 @@ export interface DeploymentConfig {
   maxParallelRequests?: number;
   inputCostPerToken: number;
   outputCostPerToken: number;
+  /** `model_info.max_output_tokens`: the worst case a budget reserves when a request sets no `max_tokens`. */
+  maxOutputTokens?: number;
   modelInfo: Record<string, unknown>;
   source: 'config' | 'db';
 }
@@ -89,11 +91,25 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Spend writer flush interval. */
   spendFlushMs: number;
+  /** `SPEND_QUEUE_MAX_BYTES`: bound on spend records kept in memory while the database is unreachable. */
+  spendQueueMaxBytes: number;
+  /** `SPEND_SHUTDOWN_FLUSH_MS`: how long a shutdown tries to write pending spend before journaling the rest. */
+  spendShutdownFlushMs: number;
+  /** `DB_STATEMENT_TIMEOUT_MS`: PostgreSQL statement_timeout of the app's connections (0: none). */
+  dbStatementTimeoutMs: number;
   http: HttpLimits;
   /** Connections per backend origin (`UPSTREAM_CONNECTIONS`). */
   upstreamConnections: number;
   /** Requests per deployment that may wait for a connection beyond those (`UPSTREAM_QUEUE_MAX`); more: 503. */
   upstreamQueueMax: number;
+  /** `KEY_CACHE_TTL_MS`: how long a cached key (and its user and team budgets) is trusted without a NOTIFY. */
+  keyCacheTtlMs: number;
+  /** `SPEND_SYNC_MS`: how often spend of recently used budgeted keys, users and teams is re-read from the database. */
+  spendSyncMs: number;
+  /** `BUDGET_DEFAULT_MAX_OUTPUT_TOKENS`: output tokens reserved when neither the request nor the deployment says. */
+  budgetDefaultMaxOutputTokens: number;
+  /** `LISTEN_HEARTBEAT_MS`: how often the LISTEN connection is probed; no answer within min(this, 5 s) = lost. */
+  listenHeartbeatMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

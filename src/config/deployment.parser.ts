@@ -107,6 +107,7 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
     maxParallelRequests: maxParallel,
     inputCostPerToken: optionalNumber(info, 'input_cost_per_token', ip, env) ?? 0,
     outputCostPerToken: optionalNumber(info, 'output_cost_per_token', ip, env) ?? 0,
+    maxOutputTokens: optionalNumber(info, 'max_output_tokens', ip, env),
     modelInfo: { ...info, id },
     source,
   };

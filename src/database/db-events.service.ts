@@ -6,11 +6,14 @@ import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 const CHANNELS = ['proxy_key_change', 'proxy_model_change', 'proxy_ui_session_change'] as const;
 export type DbChannel = (typeof CHANNELS)[number];
 type Handler = (payload: string) => void;
+/** A LISTEN connection that cannot answer `SELECT 1` within this (or the heartbeat period) is lost: a half-open TCP link says nothing. */
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
  * PostgreSQL LISTEN/NOTIFY between instances: a key revoked, a model added or a UI session ended on
- * one instance is seen by every other at once. One dedicated connection, reconnected when it drops; after a
- * reconnect every subscriber is told to drop its whole cache (`*`), since notices may have been missed.
+ * one instance is seen by every other at once. One dedicated connection with TCP keepalive and a heartbeat,
+ * reconnected when it drops; after a reconnect every subscriber is told to drop its whole cache (`*`), since
+ * notices may have been missed, and `onReconnected` handlers run.
  */
 @Injectable()
 export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
@@ -19,6 +22,8 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
   private client?: pg.Client;
   private closing = false;
   private retryTimer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  private readonly reconnected = new Set<() => void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -29,6 +34,11 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
     let set = this.handlers.get(channel);
     if (!set) this.handlers.set(channel, (set = new Set()));
     set.add(handler);
+  }
+
+  /** Runs after the LISTEN connection was lost and is back (the `*` notices have been dispatched). */
+  onReconnected(handler: () => void): void {
+    this.reconnected.add(handler);
   }
 
   /**
@@ -43,6 +53,25 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.connect();
+    this.heartbeat = setInterval(() => void this.probe(), this.config.listenHeartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private async probe(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const ms = Math.min(HEARTBEAT_TIMEOUT_MS, this.config.listenHeartbeatMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to a heartbeat within ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([client.query('SELECT 1'), timeout]);
+    } catch (err) {
+      this.onLost(client, err as Error);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private url(): string {
@@ -51,7 +80,7 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url(), application_name: 'model-proxy-listen' });
+    const client = new pg.Client({ connectionString: this.url(), application_name: 'model-proxy-listen', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('notification', (msg) => this.dispatch(msg.channel as DbChannel, msg.payload ?? ''));
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client));
@@ -78,6 +107,7 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
         .then(() => {
           this.logger.log('LISTEN connection restored');
           for (const channel of this.handlers.keys()) this.dispatch(channel, '*');
+          for (const handler of this.reconnected) handler();
         })
         .catch(() => this.scheduleReconnect(Math.min(delayMs * 2, 5000)));
     }, delayMs);
@@ -86,6 +116,7 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
     await this.client?.end().catch(() => undefined);
   }
 }

@@ -16,6 +16,11 @@ export interface KeyRecord {
   maxParallelRequests: number | null;
   userId: string | null;
   teamId: string | null;
+  /** The key's user and team budgets (`LiteLLM_UserTable` / `LiteLLM_TeamTable`), read with the key. */
+  userMaxBudget: number | null;
+  userSpend: number;
+  teamMaxBudget: number | null;
+  teamSpend: number;
 }
 
 export interface KeyRow {
@@ -32,6 +37,11 @@ export interface KeyRow {
   max_parallel_requests: number | null;
   user_id: string | null;
   team_id: string | null;
+  /** From the user and team rows, when the query joins them. */
+  user_max_budget?: number | null;
+  user_spend?: number | null;
+  team_max_budget?: number | null;
+  team_spend?: number | null;
 }
 
 const toNum = (v: string | number | null): number | null => (v === null || v === undefined ? null : Number(v));
@@ -51,5 +61,9 @@ export function toKeyRecord(row: KeyRow): KeyRecord {
     maxParallelRequests: row.max_parallel_requests,
     userId: row.user_id,
     teamId: row.team_id,
+    userMaxBudget: row.user_max_budget ?? null,
+    userSpend: row.user_spend ?? 0,
+    teamMaxBudget: row.team_max_budget ?? null,
+    teamSpend: row.team_spend ?? 0,
   };
 }

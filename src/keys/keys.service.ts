@@ -13,6 +13,13 @@ import type { DeleteKeysDto, GenerateKeyDto, KeySettingsDto, ListKeysQueryDto, U
 import { VerificationTokenEntity } from './verification-token.entity.js';
 
 const KEY_COLUMNS = `token, key_name, key_alias, models, spend, max_budget, expires, blocked, rpm_limit, tpm_limit, max_parallel_requests, user_id, team_id`;
+/** The auth cache's read: the key with its user's and team's budgets, in one round trip. */
+const KEYS_WITH_BUDGETS = `SELECT ${KEY_COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')},
+    u.max_budget AS user_max_budget, u.spend AS user_spend, t.max_budget AS team_max_budget, t.spend AS team_spend
+  FROM "LiteLLM_VerificationToken" k
+  LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = k.user_id
+  LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = k.team_id
+  WHERE k.token = ANY($1::text[])`;
 const HASH = /^[0-9a-f]{64}$/;
 
 /** A key as the admin API shows it (never the plain key, except once from /key/generate). */
@@ -21,6 +28,7 @@ export interface KeyView {
   key_name: string | null;
   key_alias: string | null;
   spend: number;
+  reserved_spend: number;
   max_budget: number | null;
   expires: string | null;
   models: string[];
@@ -57,11 +65,11 @@ export class KeysService {
   ) {}
 
   private readonly lookup = new TokenLookup<KeyRecord>(async (tokens) => {
-    const rows: KeyRow[] = await this.dataSource.query(`SELECT ${KEY_COLUMNS} FROM "LiteLLM_VerificationToken" WHERE token = ANY($1::text[])`, [tokens]);
+    const rows: KeyRow[] = await this.dataSource.query(KEYS_WITH_BUDGETS, [tokens]);
     return new Map(rows.map((r) => [r.token, toKeyRecord(r)]));
   });
 
-  /** A raw read for the auth cache (no ORM on the hot path), batched with concurrent misses. */
+  /** A raw read for the auth cache (no ORM on the hot path), with the key's user and team budgets; batched with concurrent misses. */
   findByToken(token: string): Promise<KeyRecord | undefined> {
     return this.lookup.find(token);
   }
@@ -74,6 +82,8 @@ export class KeysService {
       key_alias: e.key_alias,
       // Live: written spend plus what is booked but not yet written.
       spend: this.budgets.currentSpend(record),
+      // Worst-case cost held by this key's requests in flight on this instance (not part of `spend`).
+      reserved_spend: this.budgets.reservedOf(record),
       max_budget: e.max_budget,
       expires: iso(e.expires),
       models: e.models ?? [],

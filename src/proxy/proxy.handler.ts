@@ -117,7 +117,9 @@ export class ProxyHandler {
     }
     this.auth.assertModelAllowed(principal, alias);
     if (principal.kind === 'virtual') {
-      this.budgets.assertWithinBudget(principal.key);
+      // The worst case is held against the key's, user's and team's budgets until the request is booked.
+      const reservation = this.budgets.reserve(principal.key, group, body, ctx.bodyBytes, ctx.endpoint.streamable);
+      ctx.cleanups.push(() => reservation.release());
       const lease = await this.limits.acquire(principal.key);
       ctx.cleanups.push(() => lease.release(ctx.usage ? ctx.usage.prompt_tokens + ctx.usage.completion_tokens : 0));
     }

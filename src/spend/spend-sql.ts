@@ -50,16 +50,18 @@ export function flushSql(withLogs: boolean): string {
   UPDATE "LiteLLM_UserTable" u SET spend = u.spend + s.total
   FROM (SELECT user_id, sum(spend) AS total FROM ins WHERE user_id IS NOT NULL GROUP BY user_id) s
   WHERE u.user_id = s.user_id
-  RETURNING 1
+  RETURNING 'user:' || u.user_id AS token, u.spend
 ), teams AS (
   UPDATE "LiteLLM_TeamTable" t SET spend = t.spend + s.total
   FROM (SELECT team_id, sum(spend) AS total FROM ins WHERE team_id IS NOT NULL GROUP BY team_id) s
   WHERE t.team_id = s.team_id
-  RETURNING 1
+  RETURNING 'team:' || t.team_id AS token, t.spend
+), keys AS (
+  UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
+  FROM by_key b WHERE k.token = b.api_key
+  RETURNING k.token, k.spend
 )
-UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
-FROM by_key b WHERE k.token = b.api_key
-RETURNING k.token, k.spend`;
+SELECT token, spend FROM keys UNION ALL SELECT token, spend FROM users UNION ALL SELECT token, spend FROM teams`;
 }
 
 /** Classes of SQLSTATE that say "the database is unavailable", not "this data is wrong": keep and retry. */

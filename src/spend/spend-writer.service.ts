@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { intEnv } from '../config/config.loader.js';
-import { APP_CONFIG, type AppConfig, PROXY_ENV } from '../config/config.types.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../database/database.options.js';
 import { DbEventsService } from '../database/db-events.service.js';
+import { teamEntity, userEntity } from './reservations.js';
 import { entrySize, pendingOf, type SpendEntry } from './spend-entry.js';
 import { cancelStatement } from './pg-cancel.js';
 import { DeadLetter } from './spend-dead-letter.js';
@@ -15,8 +15,6 @@ const MAX_BATCH = 2000;
 /** NOTIFY payload prefix announcing `rename:<old hash>><new hash>` on regenerate. */
 export const RENAME = 'rename:';
 const RENAME_TTL_MS = 30 * 60_000;
-const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
-const DEFAULT_SHUTDOWN_FLUSH_MS = 5000;
 /** Past the statement timeout, the writer gives up on a connection that does not answer at all. */
 const SOCKET_GRACE_MS = 5000;
 /** Waits for `p` at most `ms` (the timer is cleared either way, so it never holds the process open). */
@@ -41,7 +39,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private flushing?: Promise<void>;
   private failingSince: number | null = null;
   private droppedTotal = 0;
-  /** Booked but not yet written, per key hash: budgets count it. */
+  /** Booked but not yet written, per budget entity (key hash, `user:<id>`, `team:<id>`): budgets count it. */
   private readonly pending = new Map<string, number>();
   /** Key spend as the last flush returned it (newer than the auth cache's copy). */
   private readonly written = new Map<string, number>();
@@ -54,6 +52,8 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly socketTimeoutMs: number;
   private stopped = false;
   private active?: QueryRunner;
+  /** Successful writes since start: lets the budget sync tell whether a flush raced its read. */
+  private writes = 0;
   /** Since start, for metrics: rows written, and rows set aside in the dead-letter file. */
   flushedTotal = 0;
   deadLettered = 0;
@@ -62,12 +62,10 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly dataSource: DataSource,
     events: DbEventsService,
-    @Inject(PROXY_ENV) env: NodeJS.ProcessEnv,
   ) {
-    this.maxBytes = Number(env.SPEND_QUEUE_MAX_BYTES ?? process.env.SPEND_QUEUE_MAX_BYTES) || DEFAULT_MAX_BYTES;
-    this.shutdownFlushMs = intEnv(env, 'SPEND_SHUTDOWN_FLUSH_MS', DEFAULT_SHUTDOWN_FLUSH_MS, 0, 600_000);
-    const statementMs = intEnv(env, 'DB_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 0, 3_600_000);
-    this.socketTimeoutMs = (statementMs || DEFAULT_STATEMENT_TIMEOUT_MS) + SOCKET_GRACE_MS;
+    this.maxBytes = config.spendQueueMaxBytes;
+    this.shutdownFlushMs = config.spendShutdownFlushMs;
+    this.socketTimeoutMs = (config.dbStatementTimeoutMs || DEFAULT_STATEMENT_TIMEOUT_MS) + SOCKET_GRACE_MS;
     this.sql = flushSql(!config.proxy.disableSpendLogs);
     this.journal = new SpendJournal(config.dataDir);
     this.deadLetter = new DeadLetter(config.dataDir);
@@ -121,15 +119,30 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     }
     this.queue.push(entry);
     this.queueBytes += size;
-    const spend = pendingOf(entry);
-    if (spend) this.pending.set(entry.apiKey, (this.pending.get(entry.apiKey) ?? 0) + spend);
+    this.trackPending(entry, 1);
   }
 
   private enqueue(e: SpendEntry): void {
     this.queue.push(e);
     this.queueBytes += entrySize(e);
+    this.trackPending(e, 1);
+  }
+
+  /** The entities an entry's spend is added to by the flush statement: its key, user and team. */
+  private trackPending(e: SpendEntry, sign: 1 | -1): void {
     const spend = pendingOf(e);
-    if (spend) this.pending.set(e.apiKey, (this.pending.get(e.apiKey) ?? 0) + spend);
+    if (!spend) return;
+    const delta = sign * spend;
+    if (e.apiKey) this.addPending(e.apiKey, delta);
+    const userId = e.metadata.user_api_key_user_id;
+    if (typeof userId === 'string') this.addPending(userEntity(userId), delta);
+    if (e.teamId) this.addPending(teamEntity(e.teamId), delta);
+  }
+
+  private addPending(id: string, delta: number): void {
+    const left = (this.pending.get(id) ?? 0) + delta;
+    if (left <= 1e-12) this.pending.delete(id);
+    else this.pending.set(id, left);
   }
 
   /**
@@ -150,9 +163,23 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     this.written.delete(from);
   }
 
-  /** Current spend of a key: the larger of the cached and last-written totals, plus what is not yet written. */
-  spendOf(token: string, cachedSpend: number): number {
-    return Math.max(cachedSpend, this.written.get(token) ?? 0) + (this.pending.get(token) ?? 0);
+  /** Current spend of an entity: the larger of the cached and last-written totals, plus what is not yet written. */
+  spendOf(entity: string, cachedSpend: number): number {
+    return Math.max(cachedSpend, this.written.get(entity) ?? 0) + (this.pending.get(entity) ?? 0);
+  }
+
+  /** A mark to pass to `noteDbSpend` with totals read after it. */
+  get writeMark(): number {
+    return this.writes;
+  }
+
+  /**
+   * Totals read from the database (other instances' spend included). A flush that completed while they
+   * were read may have written newer ones: then they can only raise what is known, never lower it.
+   */
+  noteDbSpend(totals: ReadonlyArray<{ id: string; spend: number }>, mark: number): void {
+    const raced = mark !== this.writes;
+    for (const { id, spend } of totals) this.written.set(id, raced ? Math.max(spend, this.written.get(id) ?? 0) : spend);
   }
 
   get queueDepth(): number {
@@ -226,12 +253,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     this.queue = this.queue.slice(n);
     for (const e of done) {
       this.queueBytes -= entrySize(e);
-      const spend = pendingOf(e);
-      if (spend) {
-        const left = (this.pending.get(e.apiKey) ?? 0) - spend;
-        if (left <= 1e-12) this.pending.delete(e.apiKey);
-        else this.pending.set(e.apiKey, left);
-      }
+      this.trackPending(e, -1);
     }
     await this.journal.settled(n);
   }
@@ -253,6 +275,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
         this.written.set(r.token, r.spend);
         updated.add(r.token);
       }
+      this.writes++;
       await this.carryOverRenamed(runner, batch, updated);
     } finally {
       clearTimeout(timer);

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { BudgetResetService } from './budget-reset.service.js';
 import { BudgetService } from './budget.service.js';
 import { SpendReportService } from './spend-report.service.js';
+import { SpendSyncService } from './spend-sync.service.js';
 import { SpendWriter } from './spend-writer.service.js';
 import { SpendController } from './spend.controller.js';
 
 @Module({
   controllers: [SpendController],
-  providers: [SpendWriter, BudgetService, SpendReportService, BudgetResetService],
+  providers: [SpendWriter, BudgetService, SpendReportService, BudgetResetService, SpendSyncService],
   exports: [SpendWriter, BudgetService, BudgetResetService],
 })
 export class SpendModule {}
