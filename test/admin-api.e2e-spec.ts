@@ -86,6 +86,23 @@ describe('admin API contract', () => {
       expect(await row(py.token_id as string)).toMatchObject({ spend: 1.5, config: { c: 1 }, budget_id: `budget-${tag}`, aliases: { x: 'a' }, metadata: {} });
     });
 
+    it("LiteLLM's Python client (KeysManagementClient) works as it sends: generate with api_key, list by key_hash, delete with key_aliases: null", async () => {
+      const tag = uniqueTag('pyclient');
+      // generate(api_key=..., models=..., aliases=..., spend=..., duration=..., key_alias=..., budget_id=..., config=...)
+      const k = await ok(await post('/key/generate', { api_key: 'sk-1234', models: ['a'], aliases: { fast: 'a' }, spend: 0, duration: '24h', key_alias: `py-${tag}`, budget_id: `b-${tag}`, config: {} }));
+      const other = await ok(await post('/key/generate', {}));
+      // list(key_hash=..., organization_id=..., return_full_object=True, include_team_keys=False)
+      const listed = await ok(await app.fetch(`/key/list?key_hash=${k.token_id}&return_full_object=true&include_team_keys=false`));
+      expect((listed.keys as Json[]).map((x) => x.token)).toEqual([k.token_id]);
+      expect(listed.total_count).toBe(1);
+      const none = await ok(await app.fetch(`/key/list?organization_id=org-${tag}`));
+      expect(none.keys).toEqual([]);
+      // delete(keys=[...]) sends key_aliases: null.
+      const del = await ok(await post('/key/delete', { keys: [k.key], key_aliases: null }));
+      expect(del.deleted_keys).toEqual([k.key]);
+      expect(await row(other.token_id as string)).toBeDefined();
+    });
+
     it('accepts null wherever LiteLLM does (models, metadata, max_budget, aliases, config, tags, ...)', async () => {
       const k = await ok(await post('/key/generate', { models: null, metadata: null, max_budget: null, aliases: null, config: null, permissions: null, model_max_budget: null, tags: null, rpm_limit: null, tpm_limit: null, budget_duration: null, allowed_cache_controls: null, blocked: null }));
       expect(await row(k.token_id as string)).toMatchObject({ models: [], metadata: {}, max_budget: null, aliases: {}, config: {} });

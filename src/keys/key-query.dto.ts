@@ -64,6 +64,16 @@ export class ListKeysQueryDto {
   @IsString(expects('a string'))
   team_id?: string;
 
+  @ApiPropertyOptional({ type: 'string' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  organization_id?: string;
+
+  @ApiPropertyOptional({ type: 'string', description: 'One key, by its hash (or the plain key)' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  key_hash?: string;
+
   @ApiPropertyOptional({ type: 'string', enum: ['true', 'false'], description: 'Return key objects instead of hashes' })
   @IsOptional()
   @IsIn(['true', 'false'], expects('"true" or "false"'))

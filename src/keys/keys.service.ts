@@ -172,10 +172,12 @@ export class KeysService {
   async list(q: ListKeysQueryDto): Promise<ListKeysResponseDto> {
     const page = q.page ?? 1;
     const size = q.size ?? 10;
-    const where: Partial<Record<'key_alias' | 'user_id' | 'team_id', string>> = {};
+    const where: Partial<Record<'key_alias' | 'user_id' | 'team_id' | 'organization_id' | 'token', string>> = {};
     if (q.key_alias) where.key_alias = q.key_alias;
     if (q.user_id) where.user_id = q.user_id;
     if (q.team_id) where.team_id = q.team_id;
+    if (q.organization_id) where.organization_id = q.organization_id;
+    if (q.key_hash) where.token = tokenOf(q.key_hash);
     const [rows, total] = await this.dataSource.manager.findAndCount(VerificationTokenEntity, {
       where,
       order: { created_at: 'DESC', token: 'ASC' },
