@@ -254,6 +254,14 @@ describe('admin API contract', () => {
       expect(examples).toEqual([]);
     });
 
+    it("the /key/generate example works as written, every time (Swagger's Try it out sends it)", async () => {
+      const example = Object.fromEntries(Object.entries(spec.components.schemas.GenerateKeyDto.properties!).filter(([, s]) => 'example' in s).map(([k, s]) => [k, s.example]));
+      expect(Object.keys(example).length).toBeGreaterThan(10);
+      const first = await ok(await post('/key/generate', example));
+      const second = await ok(await post('/key/generate', example));
+      expect(first.key).not.toBe(second.key);
+    });
+
     it('declares bearer (no JWT), x-litellm-api-key and api-key, and every admin route uses all three with response and error schemas', () => {
       const schemes = spec.components.securitySchemes;
       expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -11,7 +11,7 @@ export class DeleteKeysDto {
   @IsString(expects('a list of keys (strings)', { each: true }))
   keys?: string[] | null;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'string' }, nullable: true, description: 'Key aliases' })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string' }, nullable: true, description: 'Key aliases', example: null })
   @IsOptional()
   @IsArray(expects('a list of aliases (strings)'))
   @ArrayMaxSize(1000, says('must list at most 1000 aliases'))
@@ -26,7 +26,7 @@ export class KeyRefDto {
 }
 
 export class RegenerateKeyDto extends KeyRefDto {
-  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'The new key ("sk-" and at least 8 letters, digits, _ or -); random when omitted (recommended)' })
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'The new key ("sk-" and at least 8 letters, digits, _ or -); random when omitted or null (recommended)', example: null })
   @IsOptional()
   @IsString(expects('a string'))
   @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))

@@ -79,12 +79,12 @@ export class KeySettingsDto {
   @IsString(expects('a list of strings', { each: true }))
   tags?: string[] | null;
 
-  @ApiPropertyOptional({ ...MAP, description: 'Per-model RPM limits; stored in metadata as LiteLLM does (not enforced here)' })
+  @ApiPropertyOptional({ ...MAP, description: 'Per-model RPM limits; stored in metadata as LiteLLM does (not enforced here)', example: null })
   @IsOptional()
   @IsObject(expects('an object'))
   model_rpm_limit?: Record<string, unknown> | null;
 
-  @ApiPropertyOptional({ ...MAP, description: 'Per-model TPM limits; stored in metadata as LiteLLM does (not enforced here)' })
+  @ApiPropertyOptional({ ...MAP, description: 'Per-model TPM limits; stored in metadata as LiteLLM does (not enforced here)', example: null })
   @IsOptional()
   @IsObject(expects('an object'))
   model_tpm_limit?: Record<string, unknown> | null;
@@ -148,11 +148,12 @@ export class KeySettingsDto {
 }
 
 export class GenerateKeyDto extends KeySettingsDto {
-  @ApiPropertyOptional({ type: 'string', description: 'A key of your own: "sk-" and at least 8 letters, digits, _ or -. Random when omitted (recommended).' })
+  // No example value: Swagger's "Try it out" would mint that very key. null = random.
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'A key of your own: "sk-" and at least 8 letters, digits, _ or -. Random when omitted or null (recommended).', example: null })
   @IsOptional()
   @IsString(expects('a string'))
   @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))
-  key?: string;
+  key?: string | null;
 }
 
 export class UpdateKeyDto extends KeySettingsDto {
