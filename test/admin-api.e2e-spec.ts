@@ -22,7 +22,7 @@ describe('admin API contract', () => {
   beforeAll(async () => {
     [mock, db] = await Promise.all([startMockVllm({ model: MODEL_ID }), createTestDatabase()]);
     const params = { model: `openai/${MODEL_ID}`, api_base: mock.url };
-    app = await startTestProxy({ databaseUrl: db.url, models: [{ model_name: 'a', litellm_params: params }, { model_name: 'b', litellm_params: params }] });
+    app = await startTestProxy({ databaseUrl: db.url, models: [{ model_name: 'a', litellm_params: params }, { model_name: 'b', litellm_params: params, model_info: { access_groups: ['group-x'] } }] });
   });
   afterAll(async () => {
     await app?.close();
@@ -156,8 +156,9 @@ describe('admin API contract', () => {
       const k = await ok(await post('/key/generate', { models: ['a'] }));
       const up = await expectErrorEnvelope(await post('/key/update', { key: k.key, models: ['nope'] }), 400);
       expect(up.message).toMatch(/nope/);
-      // LiteLLM's special names are known.
+      // LiteLLM's special names and access groups (model_info.access_groups) are known.
       await ok(await post('/key/generate', { models: ['all-proxy-models'] }));
+      await ok(await post('/key/generate', { models: ['group-x'] }));
     });
   });
 

@@ -35,6 +35,15 @@ export class KeysService {
     return rows[0] ? toKeyRecord(rows[0]) : undefined;
   }
 
+  /** What a key's `models` may name: every alias served now, and LiteLLM's access groups (`model_info.access_groups`). */
+  private knownModels(): string[] {
+    const groups = this.registry.all().flatMap((d) => {
+      const g = d.modelInfo?.access_groups;
+      return Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : [];
+    });
+    return [...new Set([...this.registry.aliases(), ...groups])];
+  }
+
   /** Live: written spend plus what is booked but not yet written. */
   private liveSpend(e: VerificationTokenEntity): number {
     return this.budgets.currentSpend(toKeyRecord({ ...e, rpm_limit: e.rpm_limit, tpm_limit: e.tpm_limit }));
@@ -58,7 +67,7 @@ export class KeysService {
 
   /** Mints a key; the plain key appears only in this answer. */
   async generate(dto: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
-    assertKnownModels(dto.models, this.registry.aliases());
+    assertKnownModels(dto.models, this.knownModels());
     const key = dto.key ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
@@ -81,7 +90,7 @@ export class KeysService {
 
   /** Answers with `key` as passed plus the row, as LiteLLM does. */
   async update(dto: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
-    assertKnownModels(dto.models, this.registry.aliases());
+    assertKnownModels(dto.models, this.knownModels());
     const now = new Date();
     const saved = await this.dataSource.transaction(async (m) => {
       const e = await this.load(m, dto.key);
