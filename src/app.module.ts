@@ -1,9 +1,10 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import type { Logger } from './common/logger.js';
+import { adminValidationPipe } from './common/validation.js';
 import { RequestLogMiddleware } from './common/request-log.middleware.js';
 import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.types.js';
@@ -28,7 +29,7 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+          useValue: adminValidationPipe(),
         },
       ],
     };

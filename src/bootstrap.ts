@@ -93,8 +93,10 @@ function setupSwagger(app: NestExpressApplication): void {
     .setTitle('Model Proxy')
     .setDescription('OpenAI-compatible gateway in front of vLLM, with the LiteLLM proxy admin API (keys, models, spend).')
     .setVersion(VERSION)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The master key or a virtual key (sk-...)' })
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-litellm-api-key' }, 'x-litellm-api-key')
+    // Keys are opaque sk-... strings, not JWTs: no bearerFormat. Admin routes list all three (AdminOnly/AnyKey).
+    .addSecurity('bearer', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <master key or virtual key>' })
+    .addSecurity('x-litellm-api-key', { type: 'apiKey', in: 'header', name: 'x-litellm-api-key', description: "LiteLLM's header; wins over Authorization" })
+    .addSecurity('api-key', { type: 'apiKey', in: 'header', name: 'api-key', description: 'Azure OpenAI-style header' })
     .build();
   const document = SwaggerModule.createDocument(app, doc);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

@@ -208,15 +208,13 @@ describe('virtual keys', () => {
     });
 
     it.each<[string, Record<string, unknown>, RegExp]>([
-      ['an unknown field', { surprise: 1 }, /surprise/],
       ['a negative max_budget', { max_budget: -1 }, /max_budget/],
       ['a bad duration', { duration: '5x' }, /duration/],
       ['models not an array', { models: 'a' }, /models/],
       ['a non-string model', { models: ['a', 5] }, /models/],
       ['a negative rpm_limit', { rpm_limit: -1 }, /rpm_limit/],
       ['a bad custom key', { key: 'not-sk' }, /key/],
-      ['models: null', { models: null }, /models/],
-      ['metadata: null', { metadata: null }, /metadata/],
+      ['an unknown model name', { models: ['a', 'nope'] }, /nope/],
       ['metadata not an object', { metadata: [1] }, /metadata/],
     ])('refuses %s with a 400 in the envelope and writes nothing', async (_what, body, field) => {
       const alias = `bad-${uniqueTag('input')}`;
@@ -383,13 +381,15 @@ describe('virtual keys', () => {
     it('lets a virtual key read its own /key/info, never another key', async () => {
       const k = await generate({ key_alias: `self-${uniqueTag('info')}` });
       const other = await generate();
-      for (const query of ['', `?key=${k.key}`, `?key=${k.token_id}`]) {
+      // As LiteLLM: `key` is what was asked for (the caller's hash when omitted); `info` has no `token`.
+      for (const [query, asked] of [['', k.token_id], [`?key=${k.key}`, k.key], [`?key=${k.token_id}`, k.token_id]]) {
         const res = await app.fetch(`/key/info${query}`, { key: k.key });
         expect(res.status, query).toBe(200);
         const body = (await res.json()) as { key: string; info: KeyView };
-        expect(body.key).toBe(k.token_id);
+        expect(body.key).toBe(asked);
         expect(body.info.key_alias).toBe(k.key_alias);
-        expect(JSON.stringify(body)).not.toContain(k.key);
+        expect(body.info).not.toHaveProperty('token');
+        if (asked !== k.key) expect(JSON.stringify(body)).not.toContain(k.key);
       }
       for (const query of [`?key=${other.key}`, `?key=${other.token_id}`]) {
         const res = await app.fetch(`/key/info${query}`, { key: k.key });
@@ -404,10 +404,13 @@ describe('virtual keys', () => {
       expect(byPlain.status).toBe(200);
       expect(byHash.status).toBe(200);
       const plainBody = (await byPlain.json()) as { key: string; info: KeyView };
-      expect(plainBody).toEqual(await byHash.json());
-      expect(plainBody.key).toBe(k.token_id);
-      expect(plainBody.info).toMatchObject({ token: k.token_id, key_alias: k.key_alias, models: ['b'], key_name: k.key_name });
-      expect(JSON.stringify(plainBody)).not.toContain(k.key);
+      const hashBody = (await byHash.json()) as { key: string; info: KeyView };
+      expect(plainBody.info).toEqual(hashBody.info);
+      expect(plainBody.key).toBe(k.key);
+      expect(hashBody.key).toBe(k.token_id);
+      expect(hashBody.info).toMatchObject({ key_alias: k.key_alias, models: ['b'], key_name: k.key_name });
+      expect(hashBody.info).not.toHaveProperty('token');
+      expect(JSON.stringify(hashBody)).not.toContain(k.key);
 
       const missing = await app.fetch(`/key/info?key=sk-${uniqueTag('missing')}`);
       expect((await expectErrorEnvelope(missing, 404)).message).toMatch(/not found/i);
@@ -499,9 +502,14 @@ describe('virtual keys', () => {
       const missing = await post('/key/update', { key: `sk-${uniqueTag('missing')}`, models: ['a'] });
       expect((await expectErrorEnvelope(missing, 404)).message).toMatch(/not found/i);
       const k = await generate({ max_budget: 3, models: ['a'], metadata: { keep: true } });
-      for (const body of [{ max_budget: -5 }, { models: null }, { metadata: null }, { duration: '5x' }, { surprise: 1 }]) {
+      for (const body of [{ max_budget: -5 }, { models: 'a' }, { metadata: [1] }, { duration: '5x' }, { models: ['nope'] }]) {
         const bad = await post('/key/update', { key: k.key, ...body });
         await expectErrorEnvelope(bad, 400);
+      }
+      // null for a column that is never null, and unknown fields, change nothing (LiteLLM's exclude_none; leniency).
+      for (const body of [{ models: null }, { metadata: null }, { surprise: 1 }]) {
+        const res = await post('/key/update', { key: k.key, ...body });
+        expect(res.status, JSON.stringify(body)).toBe(200);
       }
       expect(await keyInfo(k.key)).toMatchObject({ max_budget: 3, models: ['a'], metadata: { keep: true }, expires: null });
       await expectRefused(k.key, 401, /Tried to access b/, 'b');
@@ -522,19 +530,24 @@ describe('virtual keys', () => {
       expect(await db.query(`SELECT 1 FROM "LiteLLM_VerificationToken" WHERE token = ANY($1)`, [[byKey.token_id, byAlias.token_id, byHash.token_id]])).toEqual([]);
     });
 
-    it('answers 404 naming a missing key or alias and deletes nothing', async () => {
+    it('deletes the keys that exist and names the others, as LiteLLM does; none existing is a 404 naming them', async () => {
       const alias = `keep-${uniqueTag('alias')}`;
       const keep = await generate({ key_alias: alias });
       await expectWorks(keep.key);
       const missingKey = `sk-${uniqueTag('missing')}`;
-      const res = await post('/key/delete', { keys: [keep.key, missingKey] });
+      const res = await post('/key/delete', { keys: [missingKey] });
       const err = await expectErrorEnvelope(res, 404);
       expect(err.message).toContain(`sk-...${missingKey.slice(-4)}`);
       expect(err.message).not.toContain(missingKey);
-      const res2 = await post('/key/delete', { key_aliases: [alias, `${alias}-missing`] });
+      const res2 = await post('/key/delete', { key_aliases: [`${alias}-missing`] });
       expect((await expectErrorEnvelope(res2, 404)).message).toContain(`${alias}-missing`);
       await expectWorks(keep.key);
       expect(await db.query(`SELECT 1 FROM "LiteLLM_VerificationToken" WHERE token = $1`, [keep.token_id])).toHaveLength(1);
+
+      const mixed = await post('/key/delete', { keys: [keep.key, missingKey], key_aliases: [`${alias}-missing`] });
+      expect(mixed.status).toBe(200);
+      expect(await mixed.json()).toEqual({ deleted_keys: [keep.key], not_found_keys: [missingKey, `${alias}-missing`] });
+      await expectRefused(keep.key, 401, /Invalid proxy server token/);
 
       const empty = await post('/key/delete', {});
       await expectErrorEnvelope(empty, 400);

@@ -1,183 +1,163 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { expects, says } from '../common/validation.js';
 
-const DURATION = /^\d+(s|m|h|d|w|mo)$/;
-const DURATION_MSG = 'must be a duration like 30s, 30m, 1h, 30d, 2w or 1mo';
+// Request bodies of /key/generate and /key/update: LiteLLM's GenerateKeyRequest / UpdateKeyRequest fields that
+// map to a column of LiteLLM_VerificationToken (or, as LiteLLM does, into `metadata`). Every other field LiteLLM
+// accepts is dropped by the global pipe (see README "Admin API and LiteLLM"). `null` is accepted everywhere
+// LiteLLM accepts it: for a nullable column it clears it; for a column that is never null (models, metadata,
+// aliases, ...) it means "the default" on /key/generate and "unchanged" on /key/update, as LiteLLM's
+// `exclude_none` does.
+
+/** `-1` is LiteLLM's "never expires" on /key/update. */
+export const DURATION = /^(\d+(s|m|h|d|w|mo)|-1)$/;
+const DURATION_TEXT = 'a duration like 30s, 30m, 1h, 30d, 2w or 1mo';
+const NUMBER = { allowNaN: false, allowInfinity: false };
+const MAP = { type: 'object', additionalProperties: true, nullable: true } as const;
+const STRINGS = { type: 'array', items: { type: 'string' }, nullable: true } as const;
 
 /** Settings shared by /key/generate and /key/update. */
 export class KeySettingsDto {
-  @ApiPropertyOptional({ type: [String], description: 'Model aliases this key may use; [] = every model', example: ['gemma-4-31b'] })
-  // Omitted = unchanged, but null is refused: the column is NOT NULL, and "no list" must not quietly mean "every model".
-  @ValidateIf((_, v) => v !== undefined)
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  models?: string[];
-
-  @ApiPropertyOptional({ description: 'Unique, human-readable name', example: 'ci-runner' })
+  @ApiPropertyOptional({ ...STRINGS, description: 'Model aliases (or `all-proxy-models`) this key may use; [] or null = every model. Unknown names are refused.', example: [] })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsString()
-  @MaxLength(255)
+  @IsArray(expects('a list of model names (strings)'))
+  @ArrayMaxSize(1000, says('must list at most 1000 models'))
+  @IsString(expects('a list of model names (strings)', { each: true }))
+  models?: string[] | null;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Unique, human-readable name', example: null })
+  @IsOptional()
+  @IsString(expects('a string'))
+  @MaxLength(255, says('must be at most 255 characters'))
   key_alias?: string | null;
 
-  @ApiPropertyOptional({ description: 'Lifetime from now (`30s`, `30m`, `1h`, `30d`, `2w`, `1mo`); null = never expires', example: '30d', nullable: true })
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Lifetime from now (`30s`, `30m`, `1h`, `30d`, `2w`, `1mo`); null or `-1` = never expires', example: '30d' })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @Matches(DURATION, { message: `duration ${DURATION_MSG}` })
+  @Matches(DURATION, expects(`${DURATION_TEXT} (or "-1" for never)`))
   duration?: string | null;
 
-  @ApiPropertyOptional({ description: 'Spend (USD) at which requests are refused', example: 50, nullable: true })
+  @ApiPropertyOptional({ type: 'number', nullable: true, minimum: 0, description: 'Spend (USD) at which requests are refused; null = no budget', example: 50 })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
+  @IsNumber(NUMBER, expects('a number (dollars)'))
+  @Min(0, says('must not be negative'))
   max_budget?: number | null;
 
-  @ApiPropertyOptional({ description: 'Spend resets to 0 at the end of each period', example: '30d', nullable: true })
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Spend resets to 0 at the end of each period', example: '30d' })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @Matches(DURATION, { message: `budget_duration ${DURATION_MSG}` })
+  @Matches(/^\d+(s|m|h|d|w|mo)$/, expects(DURATION_TEXT))
   budget_duration?: string | null;
 
-  @ApiPropertyOptional({ description: 'Requests per minute', example: 600, nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, description: 'Requests per minute', example: 600 })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(1e12)
+  @IsInt(expects('an integer (requests per minute)'))
+  @Min(0, says('must not be negative'))
+  @Max(1e12, says('must be at most 1e12'))
   rpm_limit?: number | null;
 
-  @ApiPropertyOptional({ description: 'Tokens per minute', example: 100000, nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, description: 'Tokens per minute', example: 100000 })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(1e15)
+  @IsInt(expects('an integer (tokens per minute)'))
+  @Min(0, says('must not be negative'))
+  @Max(1e15, says('must be at most 1e15'))
   tpm_limit?: number | null;
 
-  @ApiPropertyOptional({ description: 'Requests in flight at once', example: 10, nullable: true })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, description: 'Requests in flight at once', example: 10 })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(0)
-  @Max(1e9)
+  @IsInt(expects('an integer (requests in flight)'))
+  @Min(0, says('must not be negative'))
+  @Max(1e9, says('must be at most 1e9'))
   max_parallel_requests?: number | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { team: 'research' } })
-  @ValidateIf((_, v) => v !== undefined)
-  @IsObject()
-  metadata?: Record<string, unknown>;
-
-  @ApiPropertyOptional({ example: 'alice', nullable: true })
+  @ApiPropertyOptional({ ...MAP, description: 'Free-form; replaced as a whole on update', example: { team: 'research' } })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsString()
+  @IsObject(expects('an object'))
+  metadata?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...STRINGS, description: 'Stored as metadata.tags, as LiteLLM does', example: ['prod'] })
+  @IsOptional()
+  @IsArray(expects('a list of strings'))
+  @IsString(expects('a list of strings', { each: true }))
+  tags?: string[] | null;
+
+  @ApiPropertyOptional({ ...MAP, description: 'Per-model RPM limits; stored in metadata as LiteLLM does (not enforced here)', example: null })
+  @IsOptional()
+  @IsObject(expects('an object'))
+  model_rpm_limit?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...MAP, description: 'Per-model TPM limits; stored in metadata as LiteLLM does (not enforced here)', example: null })
+  @IsOptional()
+  @IsObject(expects('an object'))
+  model_tpm_limit?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...MAP, description: 'Per-key model aliases, e.g. {"my-model": "gemma-4-31b"} (stored)', example: {} })
+  @IsOptional()
+  @IsObject(expects('an object'))
+  aliases?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...MAP, description: "LiteLLM's (deprecated) key config (stored)", example: {} })
+  @IsOptional()
+  @IsObject(expects('an object'))
+  config?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...MAP, description: 'Key permissions (stored)', example: {} })
+  @IsOptional()
+  @IsObject(expects('an object'))
+  permissions?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...MAP, description: 'Per-model budgets, LiteLLM format (stored, not enforced here)', example: {} })
+  @IsOptional()
+  @IsObject(expects('an object'))
+  model_max_budget?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ ...STRINGS, description: 'Allowed cache-control values (stored)', example: [] })
+  @IsOptional()
+  @IsArray(expects('a list of strings'))
+  @IsString(expects('a list of strings', { each: true }))
+  allowed_cache_controls?: string[] | null;
+
+  @ApiPropertyOptional({ type: 'number', minimum: 0, description: 'Spend (USD) to start from or set (e.g. 0 to reset)', example: 0 })
+  @IsOptional()
+  @IsNumber(NUMBER, expects('a number (dollars)'))
+  @Min(0, says('must not be negative'))
+  spend?: number | null;
+
+  @ApiPropertyOptional({ type: 'boolean', nullable: true, description: 'A blocked key is refused with 401', example: false })
+  @IsOptional()
+  @IsBoolean(expects('true or false'))
+  blocked?: boolean | null;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
+  @IsOptional()
+  @IsString(expects('a string'))
   user_id?: string | null;
 
-  @ApiPropertyOptional({ example: 'research', nullable: true })
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
   @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsString()
+  @IsString(expects('a string'))
   team_id?: string | null;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: "A LiteLLM_BudgetTable id (stored; that table's limits are not enforced here)", example: null })
+  @IsOptional()
+  @IsString(expects('a string'))
+  budget_id?: string | null;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
+  @IsOptional()
+  @IsString(expects('a string'))
+  organization_id?: string | null;
 }
 
 export class GenerateKeyDto extends KeySettingsDto {
-  @ApiPropertyOptional({ description: 'A key of your own (must start with sk-); random when omitted', example: 'sk-my-own-key-1234' })
+  // No example value: Swagger's "Try it out" would mint that very key. null = random.
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'A key of your own: "sk-" and at least 8 letters, digits, _ or -. Random when omitted or null (recommended).', example: null })
   @IsOptional()
-  @IsString()
-  @Matches(/^sk-[\w-]{8,200}$/, { message: 'key must start with "sk-" followed by at least 8 letters, digits, _ or -' })
-  key?: string;
+  @IsString(expects('a string'))
+  @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))
+  key?: string | null;
 }
 
 export class UpdateKeyDto extends KeySettingsDto {
-  @ApiProperty({ description: 'The key (plain sk-… or its hash)', example: 'sk-...' })
-  @IsString()
+  @ApiProperty({ type: 'string', description: 'The key (plain sk-… or its hash)', example: 'sk-...' })
+  @IsString(expects('the key to update (plain or hash)'))
   key: string;
-
-  @ApiPropertyOptional({ description: 'Set the spend (e.g. 0 to reset)', example: 0 })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  spend?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  blocked?: boolean;
-}
-
-export class DeleteKeysDto {
-  @ApiPropertyOptional({ type: [String], description: 'Keys (plain or hash)' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  keys?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Key aliases' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  key_aliases?: string[];
-}
-
-export class KeyRefDto {
-  @ApiProperty({ description: 'The key (plain sk-… or its hash)' })
-  @IsString()
-  key: string;
-}
-
-export class RegenerateKeyDto extends KeyRefDto {
-  @ApiPropertyOptional({ description: 'The new key (random when omitted)' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^sk-[\w-]{8,200}$/, { message: 'new_key must start with "sk-" followed by at least 8 letters, digits, _ or -' })
-  new_key?: string;
-}
-
-export class ListKeysQueryDto {
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page?: number;
-
-  @ApiPropertyOptional({ default: 10, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  size?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  key_alias?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  user_id?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  team_id?: string;
-
-  @ApiPropertyOptional({ description: 'Return key objects instead of hashes' })
-  @IsOptional()
-  @IsString()
-  return_full_object?: string;
-}
-
-export class KeyInfoQueryDto {
-  @ApiPropertyOptional({ description: 'The key (plain or hash); defaults to the caller’s own key' })
-  @IsOptional()
-  @IsString()
-  key?: string;
 }

@@ -1,11 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
-import { ApiError } from '../common/api-error.js';
+import { ErrorResponse } from '../common/error-response.dto.js';
 import { AdminOnly, AnyKey } from '../common/public.decorator.js';
-import { DeleteKeysDto, GenerateKeyDto, KeyInfoQueryDto, KeyRefDto, ListKeysQueryDto, RegenerateKeyDto, UpdateKeyDto } from './key.dto.js';
-import { KeysService, tokenOf } from './keys.service.js';
+import { DeleteKeysDto, KeyInfoQueryDto, KeyRefDto, ListKeysQueryDto, RegenerateKeyDto } from './key-query.dto.js';
+import { DeleteKeysResponseDto, GenerateKeyResponseDto, KeyInfoResponseDto, KeyViewDto, ListKeysResponseDto, UpdateKeyResponseDto } from './key-response.dto.js';
+import { GenerateKeyDto, UpdateKeyDto } from './key.dto.js';
+import { KeysService } from './keys.service.js';
+
+const BAD = ApiBadRequestResponse({ type: ErrorResponse, description: 'A known field of the wrong type or value (the message names it)' });
+const NOT_FOUND = ApiNotFoundResponse({ type: ErrorResponse, description: 'No such key' });
 
 @ApiTags('keys')
 @Controller('key')
@@ -16,7 +21,9 @@ export class KeysController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Mint a virtual key (the plain key is shown only in this answer)' })
-  generate(@Body() dto: GenerateKeyDto) {
+  @ApiOkResponse({ type: GenerateKeyResponseDto })
+  @BAD
+  generate(@Body() dto: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
     return this.keys.generate(dto);
   }
 
@@ -24,15 +31,21 @@ export class KeysController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: "Change a key's settings (takes effect on every instance at once)" })
-  update(@Body() dto: UpdateKeyDto) {
+  @ApiOkResponse({ type: UpdateKeyResponseDto })
+  @BAD
+  @NOT_FOUND
+  update(@Body() dto: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
     return this.keys.update(dto);
   }
 
   @Post('delete')
   @HttpCode(200)
   @AdminOnly()
-  @ApiOperation({ summary: 'Delete keys by key or alias (all or nothing)' })
-  delete(@Body() dto: DeleteKeysDto) {
+  @ApiOperation({ summary: 'Delete keys by key or alias (those that exist; 404 when none does)' })
+  @ApiOkResponse({ type: DeleteKeysResponseDto })
+  @BAD
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'None of the keys exists' })
+  delete(@Body() dto: DeleteKeysDto): Promise<DeleteKeysResponseDto> {
     return this.keys.delete(dto);
   }
 
@@ -40,7 +53,10 @@ export class KeysController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'New secret, same settings; the old key stops working' })
-  regenerate(@Body() dto: RegenerateKeyDto) {
+  @ApiOkResponse({ type: GenerateKeyResponseDto })
+  @BAD
+  @NOT_FOUND
+  regenerate(@Body() dto: RegenerateKeyDto): Promise<GenerateKeyResponseDto> {
     return this.keys.regenerate(dto.key, dto.new_key);
   }
 
@@ -48,7 +64,9 @@ export class KeysController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'New secret, same settings (key in the path, as LiteLLM)' })
-  regenerateByPath(@Param('key') key: string) {
+  @ApiOkResponse({ type: GenerateKeyResponseDto })
+  @NOT_FOUND
+  regenerateByPath(@Param('key') key: string): Promise<GenerateKeyResponseDto> {
     return this.keys.regenerate(key);
   }
 
@@ -56,7 +74,10 @@ export class KeysController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Block a key (refused with 401 until unblocked)' })
-  block(@Body() dto: KeyRefDto) {
+  @ApiOkResponse({ type: KeyViewDto })
+  @BAD
+  @NOT_FOUND
+  block(@Body() dto: KeyRefDto): Promise<KeyViewDto> {
     return this.keys.setBlocked(dto.key, true);
   }
 
@@ -64,26 +85,29 @@ export class KeysController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Unblock a key' })
-  unblock(@Body() dto: KeyRefDto) {
+  @ApiOkResponse({ type: KeyViewDto })
+  @BAD
+  @NOT_FOUND
+  unblock(@Body() dto: KeyRefDto): Promise<KeyViewDto> {
     return this.keys.setBlocked(dto.key, false);
   }
 
   @Get('info')
-  @AnyKey()
+  @AnyKey({ forbidden: 'A virtual key asking for another key' })
   @ApiOperation({ summary: "A key's settings and live spend (a virtual key may read only itself)" })
-  info(@Query() q: KeyInfoQueryDto, @CurrentPrincipal() principal: Principal) {
-    if (principal.kind === 'virtual') {
-      if (q.key && tokenOf(q.key) !== principal.key.token) throw ApiError.forbidden('A virtual key may only read its own /key/info.');
-      return this.keys.info(principal.key.token);
-    }
-    if (!q.key) throw ApiError.badRequest('Pass ?key=<key or hash>', 'key');
-    return this.keys.info(q.key);
+  @ApiOkResponse({ type: KeyInfoResponseDto })
+  @BAD
+  @NOT_FOUND
+  info(@Query() q: KeyInfoQueryDto, @CurrentPrincipal() principal: Principal): Promise<KeyInfoResponseDto> {
+    return this.keys.info(principal, q.key);
   }
 
   @Get('list')
   @AdminOnly()
   @ApiOperation({ summary: 'List keys (paged; filter by alias, user, team)' })
-  list(@Query() q: ListKeysQueryDto) {
+  @ApiOkResponse({ type: ListKeysResponseDto })
+  @BAD
+  list(@Query() q: ListKeysQueryDto): Promise<ListKeysResponseDto> {
     return this.keys.list(q);
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ModelsModule } from '../models/models.module.js';
 import { SpendModule } from '../spend/spend.module.js';
 import { KeysController } from './keys.controller.js';
 import { KeysService } from './keys.service.js';
 
 @Module({
-  imports: [SpendModule],
+  imports: [SpendModule, ModelsModule],
   controllers: [KeysController],
   providers: [KeysService],
   exports: [KeysService],

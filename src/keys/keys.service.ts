@@ -1,60 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
-import { addDuration } from '../common/duration.js';
 import { hashKey, maskKey } from '../common/secrets.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { BudgetService } from '../spend/budget.service.js';
 import { RENAME } from '../spend/spend-writer.service.js';
+import { ModelRegistry } from '../models/model-registry.service.js';
 import { type KeyRecord, type KeyRow, toKeyRecord } from './key-record.js';
+import type { DeleteKeysDto, ListKeysQueryDto } from './key-query.dto.js';
+import type { DeleteKeysResponseDto, GenerateKeyResponseDto, KeyInfoResponseDto, KeyViewDto, ListKeysResponseDto, UpdateKeyResponseDto } from './key-response.dto.js';
+import { applySettings, assertKnownModels } from './key-settings.js';
+import { type LiveSpend, toKeyInfo, toKeyView, tokenOf } from './key-view.js';
 import { TokenLookup } from './token-lookup.js';
-import type { DeleteKeysDto, GenerateKeyDto, KeySettingsDto, ListKeysQueryDto, UpdateKeyDto } from './key.dto.js';
+import type { GenerateKeyDto, UpdateKeyDto } from './key.dto.js';
 import { VerificationTokenEntity } from './verification-token.entity.js';
 
 const KEY_COLUMNS = `token, key_name, key_alias, models, spend, max_budget, expires, blocked, rpm_limit, tpm_limit, max_parallel_requests, user_id, team_id`;
-/** The auth cache's read: the key with its user's and team's budgets, in one round trip. */
+/** The auth cache's read: the keys with their users' and teams' budgets, in one round trip. */
 const KEYS_WITH_BUDGETS = `SELECT ${KEY_COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')},
     u.max_budget AS user_max_budget, u.spend AS user_spend, t.max_budget AS team_max_budget, t.spend AS team_spend
   FROM "LiteLLM_VerificationToken" k
   LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = k.user_id
   LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = k.team_id
   WHERE k.token = ANY($1::text[])`;
-const HASH = /^[0-9a-f]{64}$/;
 
-/** A key as the admin API shows it (never the plain key, except once from /key/generate). */
-export interface KeyView {
-  token: string;
-  key_name: string | null;
-  key_alias: string | null;
-  spend: number;
-  reserved_spend: number;
-  max_budget: number | null;
-  expires: string | null;
-  models: string[];
-  user_id: string | null;
-  team_id: string | null;
-  max_parallel_requests: number | null;
-  tpm_limit: number | null;
-  rpm_limit: number | null;
-  budget_duration: string | null;
-  budget_reset_at: string | null;
-  blocked: boolean | null;
-  metadata: Record<string, unknown>;
-  created_at: string | null;
-  updated_at: string | null;
-}
-
-/** Accepts a plain key or its SHA-256 hash, as LiteLLM does. */
-export function tokenOf(key: string): string {
-  return HASH.test(key) ? key : hashKey(key);
-}
-
-function iso(d: Date | null): string | null {
-  return d ? d.toISOString() : null;
-}
-
-const num = (v: string | number | null): number | null => (v === null || v === undefined ? null : Number(v));
+export { tokenOf };
 
 @Injectable()
 export class KeysService {
@@ -62,6 +34,7 @@ export class KeysService {
     private readonly dataSource: DataSource,
     private readonly events: DbEventsService,
     private readonly budgets: BudgetService,
+    private readonly registry: ModelRegistry,
   ) {}
 
   private readonly lookup = new TokenLookup<KeyRecord>(async (tokens) => {
@@ -69,36 +42,28 @@ export class KeysService {
     return new Map(rows.map((r) => [r.token, toKeyRecord(r)]));
   });
 
-  /** A raw read for the auth cache (no ORM on the hot path), with the key's user and team budgets; batched with concurrent misses. */
+  /** A raw read for the auth cache (no ORM on the hot path), batched with concurrent misses. */
   findByToken(token: string): Promise<KeyRecord | undefined> {
     return this.lookup.find(token);
   }
 
-  view(e: VerificationTokenEntity): KeyView {
+  /** What a key's `models` may name: every alias served now, and LiteLLM's access groups (`model_info.access_groups`). */
+  private knownModels(): string[] {
+    const groups = this.registry.all().flatMap((d) => {
+      const g = d.modelInfo?.access_groups;
+      return Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : [];
+    });
+    return [...new Set([...this.registry.aliases(), ...groups])];
+  }
+
+  /** Live: written spend plus what is booked but not yet written, and what requests in flight reserve. */
+  private live(e: VerificationTokenEntity): LiveSpend {
     const record = toKeyRecord({ ...e, rpm_limit: e.rpm_limit, tpm_limit: e.tpm_limit });
-    return {
-      token: e.token,
-      key_name: e.key_name,
-      key_alias: e.key_alias,
-      // Live: written spend plus what is booked but not yet written.
-      spend: this.budgets.currentSpend(record),
-      // Worst-case cost held by this key's requests in flight on this instance (not part of `spend`).
-      reserved_spend: this.budgets.reservedOf(record),
-      max_budget: e.max_budget,
-      expires: iso(e.expires),
-      models: e.models ?? [],
-      user_id: e.user_id,
-      team_id: e.team_id,
-      max_parallel_requests: e.max_parallel_requests,
-      tpm_limit: num(e.tpm_limit),
-      rpm_limit: num(e.rpm_limit),
-      budget_duration: e.budget_duration,
-      budget_reset_at: iso(e.budget_reset_at),
-      blocked: e.blocked,
-      metadata: e.metadata ?? {},
-      created_at: iso(e.created_at),
-      updated_at: iso(e.updated_at),
-    };
+    return { spend: this.budgets.currentSpend(record), reserved: this.budgets.reservedOf(record) };
+  }
+
+  view(e: VerificationTokenEntity): KeyViewDto {
+    return toKeyView(e, this.live(e));
   }
 
   private async assertAliasFree(m: EntityManager, alias: string | null | undefined, exceptToken?: string): Promise<void> {
@@ -109,29 +74,13 @@ export class KeysService {
     }
   }
 
-  private applySettings(e: VerificationTokenEntity, dto: KeySettingsDto, now: Date): void {
-    if (dto.models !== undefined) e.models = dto.models;
-    if (dto.key_alias !== undefined) e.key_alias = dto.key_alias;
-    if (dto.duration !== undefined) e.expires = dto.duration === null ? null : addDuration(now, dto.duration);
-    if (dto.max_budget !== undefined) e.max_budget = dto.max_budget;
-    if (dto.budget_duration !== undefined) {
-      e.budget_duration = dto.budget_duration;
-      e.budget_reset_at = dto.budget_duration === null ? null : addDuration(now, dto.budget_duration);
-    }
-    if (dto.rpm_limit !== undefined) e.rpm_limit = dto.rpm_limit === null ? null : String(dto.rpm_limit);
-    if (dto.tpm_limit !== undefined) e.tpm_limit = dto.tpm_limit === null ? null : String(dto.tpm_limit);
-    if (dto.max_parallel_requests !== undefined) e.max_parallel_requests = dto.max_parallel_requests;
-    if (dto.metadata !== undefined) e.metadata = dto.metadata;
-    if (dto.user_id !== undefined) e.user_id = dto.user_id;
-    if (dto.team_id !== undefined) e.team_id = dto.team_id;
-  }
-
   private async changed(...tokens: string[]): Promise<void> {
     for (const t of tokens) await this.events.publish('proxy_key_change', t);
   }
 
   /** Mints a key; the plain key appears only in this answer. */
-  async generate(dto: GenerateKeyDto): Promise<KeyView & { key: string; token_id: string; duration: string | null }> {
+  async generate(dto: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
+    assertKnownModels(dto.models, this.knownModels());
     const key = dto.key ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
@@ -139,7 +88,7 @@ export class KeysService {
       await this.assertAliasFree(m, dto.key_alias);
       if (await m.exists(VerificationTokenEntity, { where: { token } })) throw ApiError.badRequest('This key already exists; choose another or omit `key`.', 'key');
       const e = m.create(VerificationTokenEntity, { token, key_name: maskKey(key), models: [], metadata: {}, spend: 0, created_at: now, updated_at: now, created_by: 'admin', updated_by: 'admin' });
-      this.applySettings(e, dto, now);
+      applySettings(e, dto, now);
       return m.save(e);
     }).catch(rethrowUniqueAlias);
     await this.changed(token);
@@ -152,46 +101,49 @@ export class KeysService {
     return e;
   }
 
-  async update(dto: UpdateKeyDto): Promise<KeyView> {
+  /** Answers with `key` as passed plus the row, as LiteLLM does. */
+  async update(dto: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
+    assertKnownModels(dto.models, this.knownModels());
     const now = new Date();
     const saved = await this.dataSource.transaction(async (m) => {
       const e = await this.load(m, dto.key);
       if (dto.key_alias !== undefined) await this.assertAliasFree(m, dto.key_alias, e.token);
-      this.applySettings(e, dto, now);
-      if (dto.spend !== undefined) e.spend = dto.spend;
-      if (dto.blocked !== undefined) e.blocked = dto.blocked;
+      applySettings(e, dto, now);
       e.updated_at = now;
       return m.save(e);
     }).catch(rethrowUniqueAlias);
     await this.changed(saved.token);
-    return this.view(saved);
+    return { key: dto.key, ...this.view(saved) };
   }
 
-  /** Deletes every named key, or none: a missing one is a 404 naming it. */
-  async delete(dto: DeleteKeysDto): Promise<{ deleted_keys: string[] }> {
+  /**
+   * Deletes the named keys that exist, as LiteLLM does (its answer lists every key passed; this one lists
+   * what was deleted, and the rest in `not_found_keys`). Nothing found at all is a 404.
+   */
+  async delete(dto: DeleteKeysDto): Promise<DeleteKeysResponseDto> {
     const keys = dto.keys ?? [];
     const aliases = dto.key_aliases ?? [];
-    if (keys.length === 0 && aliases.length === 0) throw ApiError.badRequest('Pass `keys` and/or `key_aliases` to delete.');
-    const deleted = await this.dataSource.transaction(async (m) => {
+    if (keys.length === 0 && aliases.length === 0) throw ApiError.badRequest('Pass `keys` and/or `key_aliases` to delete.', 'keys');
+    const { deleted, found, missing } = await this.dataSource.transaction(async (m) => {
       const tokens = keys.map(tokenOf);
       const byToken = tokens.length ? await m.find(VerificationTokenEntity, { where: { token: In(tokens) }, select: { token: true } }) : [];
-      const missing = keys.filter((k, i) => !byToken.some((e) => e.token === tokens[i]));
       const byAlias = aliases.length ? await m.find(VerificationTokenEntity, { where: { key_alias: In(aliases) }, select: { token: true, key_alias: true } }) : [];
-      const missingAliases = aliases.filter((a) => !byAlias.some((e) => e.key_alias === a));
-      if (missing.length || missingAliases.length) {
-        const names = [...missing.map((k) => (k.startsWith('sk-') ? maskKey(k) : k)), ...missingAliases.map((a) => `alias ${a}`)];
-        throw ApiError.notFound(`Key(s) not found, nothing deleted: ${names.join(', ')}`, 'keys');
-      }
+      const found = [...keys.filter((_, i) => byToken.some((e) => e.token === tokens[i])), ...aliases.filter((a) => byAlias.some((e) => e.key_alias === a))];
+      const missing = [...keys, ...aliases].filter((k) => !found.includes(k));
       const all = [...new Set([...byToken, ...byAlias].map((e) => e.token))];
+      if (all.length === 0) {
+        const names = [...keys.map((k) => (k.startsWith('sk-') ? maskKey(k) : k)), ...aliases.map((a) => `alias ${a}`)];
+        throw ApiError.notFound(`No keys found, nothing deleted: ${names.join(', ')}`, 'keys');
+      }
       await m.delete(VerificationTokenEntity, { token: In(all) });
-      return all;
+      return { deleted: all, found, missing };
     });
     await this.changed(...deleted);
-    return { deleted_keys: [...keys, ...aliases] };
+    return missing.length ? { deleted_keys: found, not_found_keys: missing } : { deleted_keys: found };
   }
 
   /** A new secret with the same settings; the old key stops working at once. */
-  async regenerate(oldKey: string, newKey?: string): Promise<KeyView & { key: string; token_id: string }> {
+  async regenerate(oldKey: string, newKey?: string | null): Promise<GenerateKeyResponseDto> {
     const key = newKey ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
@@ -211,10 +163,10 @@ export class KeysService {
     // Spend booked under the old hash (queued, or from requests still running) follows the key.
     await this.events.publish('proxy_key_change', `${RENAME}${oldToken}>${token}`);
     await this.changed(oldToken, token);
-    return { key, token_id: token, ...this.view(saved) };
+    return { key, token_id: token, duration: null, ...this.view(saved) };
   }
 
-  async setBlocked(key: string, blocked: boolean): Promise<KeyView> {
+  async setBlocked(key: string, blocked: boolean): Promise<KeyViewDto> {
     const saved = await this.dataSource.transaction(async (m) => {
       const e = await this.load(m, key);
       e.blocked = blocked;
@@ -225,18 +177,29 @@ export class KeysService {
     return this.view(saved);
   }
 
-  async info(key: string): Promise<{ key: string; info: KeyView }> {
+  /**
+   * LiteLLM's /key/info: `key` is what was asked for (the caller's own hash when omitted), `info` the row
+   * without `token`. A virtual key may read only itself; the master key must name a key.
+   */
+  async info(principal: Principal, key?: string): Promise<KeyInfoResponseDto> {
+    if (principal.kind === 'virtual') {
+      if (key && tokenOf(key) !== principal.key.token) throw ApiError.forbidden('A virtual key may only read its own /key/info.');
+      key ??= principal.key.token;
+    }
+    if (!key) throw ApiError.badRequest('Pass ?key=<key or hash>', 'key');
     const e = await this.load(this.dataSource.manager, key);
-    return { key: e.token, info: this.view(e) };
+    return { key, info: toKeyInfo(e, this.live(e)) };
   }
 
-  async list(q: ListKeysQueryDto): Promise<{ keys: Array<string | KeyView>; total_count: number; current_page: number; total_pages: number }> {
+  async list(q: ListKeysQueryDto): Promise<ListKeysResponseDto> {
     const page = q.page ?? 1;
     const size = q.size ?? 10;
-    const where: Partial<Record<'key_alias' | 'user_id' | 'team_id', string>> = {};
+    const where: Partial<Record<'key_alias' | 'user_id' | 'team_id' | 'organization_id' | 'token', string>> = {};
     if (q.key_alias) where.key_alias = q.key_alias;
     if (q.user_id) where.user_id = q.user_id;
     if (q.team_id) where.team_id = q.team_id;
+    if (q.organization_id) where.organization_id = q.organization_id;
+    if (q.key_hash) where.token = tokenOf(q.key_hash);
     const [rows, total] = await this.dataSource.manager.findAndCount(VerificationTokenEntity, {
       where,
       order: { created_at: 'DESC', token: 'ASC' },

@@ -1,10 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
+import { ErrorResponse } from '../common/error-response.dto.js';
 import { AdminOnly, AnyKey } from '../common/public.decorator.js';
 import { ConfigReloadService } from './config-reload.service.js';
+import { ConfigReloadedDto, ModelDeletedDto, ModelGroupInfoResponseDto, ModelInfoResponseDto, ModelViewDto } from './model-response.dto.js';
 import { DeleteModelDto, NewModelDto, UpdateModelDto } from './model.dto.js';
+
+const BAD = ApiBadRequestResponse({ type: ErrorResponse, description: 'A field of the wrong type or value, or STORE_MODEL_IN_DB is off' });
+const NOT_FOUND = ApiNotFoundResponse({ type: ErrorResponse, description: 'No such database model' });
 import { ModelsService } from './models.service.js';
 
 @ApiTags('models')
@@ -19,6 +24,8 @@ export class ModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Add a model deployment to the database (STORE_MODEL_IN_DB); serves at once on every instance' })
+  @ApiOkResponse({ type: ModelViewDto })
+  @BAD
   create(@Body() dto: NewModelDto) {
     return this.models.create(dto);
   }
@@ -27,6 +34,9 @@ export class ModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Change a database model (params and info are merged)' })
+  @ApiOkResponse({ type: ModelViewDto })
+  @BAD
+  @NOT_FOUND
   update(@Body() dto: UpdateModelDto) {
     return this.models.update(dto);
   }
@@ -34,6 +44,9 @@ export class ModelsController {
   @Patch('model/:id/update')
   @AdminOnly()
   @ApiOperation({ summary: 'Change a database model by id' })
+  @ApiOkResponse({ type: ModelViewDto })
+  @BAD
+  @NOT_FOUND
   patch(@Param('id') id: string, @Body() dto: UpdateModelDto) {
     return this.models.update(dto, id);
   }
@@ -42,22 +55,27 @@ export class ModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Delete a database model' })
+  @ApiOkResponse({ type: ModelDeletedDto })
+  @BAD
+  @NOT_FOUND
   delete(@Body() dto: DeleteModelDto) {
     return this.models.delete(dto.id);
   }
 
   @Get(['model/info', 'v1/model/info'])
   @AnyKey()
-  @ApiQuery({ name: 'litellm_model_id', required: false })
+  @ApiQuery({ name: 'litellm_model_id', type: 'string', required: false })
   @ApiOperation({ summary: 'Every deployment (config and database) with prices; secrets masked; a virtual key sees only its models' })
+  @ApiOkResponse({ type: ModelInfoResponseDto })
   info(@CurrentPrincipal() principal: Principal, @Query('litellm_model_id') id?: string) {
     return this.models.info(principal, id);
   }
 
   @Get('model_group/info')
   @AnyKey()
-  @ApiQuery({ name: 'model_group', required: false })
+  @ApiQuery({ name: 'model_group', type: 'string', required: false })
   @ApiOperation({ summary: 'Per alias: deployments, prices and limits' })
+  @ApiOkResponse({ type: ModelGroupInfoResponseDto })
   groupInfo(@CurrentPrincipal() principal: Principal, @Query('model_group') group?: string) {
     return this.models.groupInfo(principal, group);
   }
@@ -66,6 +84,8 @@ export class ModelsController {
   @HttpCode(200)
   @AdminOnly()
   @ApiOperation({ summary: 'Re-read the config file (like SIGHUP); an invalid file is refused and the old config keeps serving' })
+  @ApiOkResponse({ type: ConfigReloadedDto })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: 'The file is invalid (the old config keeps serving)' })
   reload() {
     return this.reloader.reload();
   }

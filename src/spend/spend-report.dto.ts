@@ -1,62 +1,70 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, Min } from 'class-validator';
+import { expects, says } from '../common/validation.js';
+
+const DATE = expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)');
 
 export class SpendLogsQueryDto {
-  @ApiPropertyOptional({ description: 'Key (plain sk-… or its hash)' })
+  @ApiPropertyOptional({ type: 'string', description: 'Key (plain sk-… or its hash)' })
   @IsOptional()
-  @IsString()
+  @IsString(expects('a string'))
   api_key?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'string', description: 'The `user` the client sent (LiteLLM: the user id)' })
   @IsOptional()
-  @IsString()
+  @IsString(expects('a string'))
+  user_id?: string;
+
+  @ApiPropertyOptional({ type: 'string' })
+  @IsOptional()
+  @IsString(expects('a string'))
   request_id?: string;
 
-  @ApiPropertyOptional({ description: 'Model alias' })
+  @ApiPropertyOptional({ type: 'string', description: 'Model alias' })
   @IsOptional()
-  @IsString()
+  @IsString(expects('a string'))
   model?: string;
 
-  @ApiPropertyOptional({ description: 'ISO date or time, inclusive', example: '2026-11-01' })
+  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time, inclusive', example: '2026-11-01' })
   @IsOptional()
-  @IsISO8601()
+  @IsISO8601({}, DATE)
   start_date?: string;
 
-  @ApiPropertyOptional({ description: 'ISO date or time; a bare date includes the whole day', example: '2026-11-30' })
+  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time; a bare date includes the whole day', example: '2026-11-30' })
   @IsOptional()
-  @IsISO8601()
+  @IsISO8601({}, DATE)
   end_date?: string;
 
-  @ApiPropertyOptional({ default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Page number; without page and page_size every matching row is returned (as LiteLLM)' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsInt(expects('an integer ≥ 1'))
+  @Min(1, says('must be at least 1'))
   page?: number;
 
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, description: 'Rows per page (default 100 when `page` is given)' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IsInt(expects('an integer from 1 to 1000'))
+  @Min(1, says('must be at least 1'))
+  @Max(1000, says('must be at most 1000'))
   page_size?: number;
 }
 
 export class SpendReportQueryDto {
-  @ApiPropertyOptional({ example: '2026-11-01' })
+  @ApiPropertyOptional({ type: 'string', example: '2026-11-01' })
   @IsOptional()
-  @IsISO8601()
+  @IsISO8601({}, DATE)
   start_date?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-30' })
+  @ApiPropertyOptional({ type: 'string', example: '2026-11-30' })
   @IsOptional()
-  @IsISO8601()
+  @IsISO8601({}, DATE)
   end_date?: string;
 
-  @ApiPropertyOptional({ enum: ['day', 'api_key', 'model'], default: 'day' })
+  @ApiPropertyOptional({ type: 'string', enum: ['day', 'api_key', 'model'], default: 'day' })
   @IsOptional()
-  @IsIn(['day', 'api_key', 'model'])
+  @IsIn(['day', 'api_key', 'model'], expects('one of "day", "api_key", "model"'))
   group_by?: 'day' | 'api_key' | 'model';
 }

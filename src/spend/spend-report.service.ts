@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { hashKey } from '../common/secrets.js';
 import type { SpendLogsQueryDto, SpendReportQueryDto } from './spend-report.dto.js';
+import { ApiError } from '../common/api-error.js';
+import type { GlobalSpendDto, SpendLogRowDto } from './spend-response.dto.js';
 import { SpendWriter } from './spend-writer.service.js';
 
 const HASH = /^[0-9a-f]{64}$/;
+/** Unpaged /spend/logs answers at most this many rows; more is a 400 asking for pages (never a silent cut). */
+export const SPEND_LOGS_MAX_UNPAGED = 100_000;
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A bare end date means the whole day: `< next midnight`. */
@@ -32,34 +36,48 @@ export class SpendReportService {
     private readonly writer: SpendWriter,
   ) {}
 
-  async logs(q: SpendLogsQueryDto): Promise<Record<string, unknown>[]> {
+  /**
+   * Every row for the filter, newest first, as LiteLLM's /spend/logs (which has no paging); `page` /
+   * `page_size` page it. Unpaged answers above SPEND_LOGS_MAX_UNPAGED rows are refused with the count.
+   */
+  async logs(q: SpendLogsQueryDto): Promise<SpendLogRowDto[]> {
     // Booked a moment ago but not yet written: write it first, so a report never lags a request.
     await this.writer.flush();
     const { where, params } = range(q.start_date, q.end_date);
-    if (q.api_key) {
-      params.push(HASH.test(q.api_key) ? q.api_key : hashKey(q.api_key));
-      where.push(`api_key = $${params.length}`);
+    const filters: Array<[string, string | undefined]> = [
+      ['api_key', q.api_key && (HASH.test(q.api_key) ? q.api_key : hashKey(q.api_key))],
+      ['request_id', q.request_id],
+      ['model_group', q.model],
+      ['"user"', q.user_id],
+    ];
+    for (const [column, value] of filters) {
+      if (value === undefined || value === '') continue;
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
     }
-    if (q.request_id) {
-      params.push(q.request_id);
-      where.push(`request_id = $${params.length}`);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const paged = q.page !== undefined || q.page_size !== undefined;
+    let limit = '';
+    if (paged) {
+      const size = q.page_size ?? 100;
+      params.push(size, ((q.page ?? 1) - 1) * size);
+      limit = `LIMIT $${params.length - 1} OFFSET $${params.length}`;
+    } else {
+      const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM "LiteLLM_SpendLogs" ${filter}`, params);
+      if (n > SPEND_LOGS_MAX_UNPAGED) {
+        throw ApiError.badRequest(`${n} spend log rows match; an answer without paging holds at most ${SPEND_LOGS_MAX_UNPAGED}. Pass page and page_size (up to 1000), or narrow the filter (start_date, end_date, api_key, model).`, 'page_size');
+      }
     }
-    if (q.model) {
-      params.push(q.model);
-      where.push(`model_group = $${params.length}`);
-    }
-    const size = q.page_size ?? 100;
-    params.push(size, ((q.page ?? 1) - 1) * size);
     return this.dataSource.query(
       `SELECT request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, "startTime", "endTime",
               "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user", team_id, status, metadata
-       FROM "LiteLLM_SpendLogs" ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY "startTime" DESC, request_id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+       FROM "LiteLLM_SpendLogs" ${filter}
+       ORDER BY "startTime" DESC, request_id ${limit}`,
       params,
     );
   }
 
-  async global(): Promise<{ spend: number; max_budget: number | null }> {
+  async global(): Promise<GlobalSpendDto> {
     await this.writer.flush();
     // The daily rollup holds everything ever booked (key spend resets with budget periods).
     const rows: Array<{ spend: number | null }> = await this.dataSource.query(`SELECT sum(spend)::float8 AS spend FROM "LiteLLM_DailyUserSpend"`);

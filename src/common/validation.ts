@@ -1,0 +1,50 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { ValidationArguments, ValidationOptions } from 'class-validator';
+import { ApiError } from './api-error.js';
+
+/** How a refused value is shown: JSON, so "lots" and 5 and [1] read as the caller sent them. */
+export function shown(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (v === undefined) return 'nothing';
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** A class-validator message: `<field> <text>, got <value>`. */
+export function says(text: string, extra: ValidationOptions = {}): ValidationOptions {
+  return { ...extra, message: (a: ValidationArguments) => `${a.property} ${text}, got ${shown(a.value)}` };
+}
+
+/** A class-validator message: `<field> must be <what>, got <value>`. */
+export function expects(what: string, extra: ValidationOptions = {}): ValidationOptions {
+  return says(`must be ${what}`, extra);
+}
+
+/** Constraints that say what kind of value is expected: when one fails, the range checks behind it are noise. */
+const TYPE_CONSTRAINTS = new Set(['isNumber', 'isInt', 'isString', 'isArray', 'isObject', 'isBoolean', 'matches', 'isIso8601', 'isIn', 'isEnum']);
+
+function flatten(errors: ValidationError[], prefix = ''): Array<{ property: string; messages: string[] }> {
+  const out: Array<{ property: string; messages: string[] }> = [];
+  for (const e of errors) {
+    const property = prefix + e.property;
+    const constraints = Object.entries(e.constraints ?? {});
+    const typed = constraints.filter(([name]) => TYPE_CONSTRAINTS.has(name));
+    if (constraints.length) out.push({ property, messages: (typed.length ? typed : constraints).map(([, m]) => m) });
+    if (e.children?.length) out.push(...flatten(e.children, `${property}.`));
+  }
+  return out;
+}
+
+/** One 400 in OpenAI's envelope naming the first bad field; every problem is in the message. */
+export function validationError(errors: ValidationError[]): ApiError {
+  const problems = flatten(errors);
+  const message = problems.flatMap((p) => p.messages).join('; ') || 'Invalid request';
+  return ApiError.badRequest(message, problems[0]?.property ?? null);
+}
+
+/**
+ * LiteLLM's leniency: unknown body fields and query parameters are dropped, not refused (LiteLLM's
+ * clients send fields this proxy does not use); known fields are validated and converted.
+ */
+export function adminValidationPipe(): ValidationPipe {
+  return new ValidationPipe({ whitelist: true, forbidNonWhitelisted: false, transform: true, exceptionFactory: validationError });
+}

@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { expects, says } from '../common/validation.js';
+
+export class DeleteKeysDto {
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string' }, nullable: true, description: 'Keys (plain or hash)', example: ['sk-...'] })
+  @IsOptional()
+  @IsArray(expects('a list of keys (strings)'))
+  @ArrayMaxSize(1000, says('must list at most 1000 keys'))
+  @IsString(expects('a list of keys (strings)', { each: true }))
+  keys?: string[] | null;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string' }, nullable: true, description: 'Key aliases', example: null })
+  @IsOptional()
+  @IsArray(expects('a list of aliases (strings)'))
+  @ArrayMaxSize(1000, says('must list at most 1000 aliases'))
+  @IsString(expects('a list of aliases (strings)', { each: true }))
+  key_aliases?: string[] | null;
+}
+
+export class KeyRefDto {
+  @ApiProperty({ type: 'string', description: 'The key (plain sk-… or its hash)', example: 'sk-...' })
+  @IsString(expects('the key (plain or hash)'))
+  key: string;
+}
+
+export class RegenerateKeyDto extends KeyRefDto {
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'The new key ("sk-" and at least 8 letters, digits, _ or -); random when omitted or null (recommended)', example: null })
+  @IsOptional()
+  @IsString(expects('a string'))
+  @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))
+  new_key?: string | null;
+}
+
+export class ListKeysQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt(expects('an integer ≥ 1'))
+  @Min(1, says('must be at least 1'))
+  page?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt(expects('an integer from 1 to 100'))
+  @Min(1, says('must be at least 1'))
+  @Max(100, says('must be at most 100'))
+  size?: number;
+
+  @ApiPropertyOptional({ type: 'string' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  key_alias?: string;
+
+  @ApiPropertyOptional({ type: 'string' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  user_id?: string;
+
+  @ApiPropertyOptional({ type: 'string' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  team_id?: string;
+
+  @ApiPropertyOptional({ type: 'string' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  organization_id?: string;
+
+  @ApiPropertyOptional({ type: 'string', description: 'One key, by its hash (or the plain key)' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  key_hash?: string;
+
+  @ApiPropertyOptional({ type: 'string', enum: ['true', 'false'], description: 'Return key objects instead of hashes' })
+  @IsOptional()
+  @IsIn(['true', 'false'], expects('"true" or "false"'))
+  return_full_object?: string;
+}
+
+export class KeyInfoQueryDto {
+  @ApiPropertyOptional({ type: 'string', description: 'The key (plain or hash); defaults to the caller’s own key' })
+  @IsOptional()
+  @IsString(expects('a string'))
+  key?: string;
+}
