@@ -23,6 +23,8 @@ import {
   pctOf, signed, snapshotBuild, startChild, statusKb, stopChild, tsxArgs, waitForHttp, waitForUrl, writeSection, type Child,
 } from './harness.js';
 import { runLoad, type LoadResult } from './load.js';
+import { chaosSoak } from './soak-chaos.js';
+import { moneySoak } from './soak-money.js';
 
 const UPSTREAM_MODEL = 'bench/mock-model';
 const ALIAS = 'bench-model';
@@ -40,6 +42,9 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
     'rss-soak': { type: 'string' },
     'soak-connections': { type: 'string', default: '50' },
+    'money-soak': { type: 'boolean', default: false },
+    'chaos-soak': { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string' },
     profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
@@ -58,6 +63,13 @@ if (args.help) {
   --targets LIST        comma list of: direct, passthrough, proxy, proxy-vkey, proxy-nospend (default: all)
   --rss-soak N          instead of the matrix: N requests through the proxy (virtual key when it
                         can mint one; 1 in 10 streamed) at --soak-connections (50), RSS sampled every 10 s
+  --money-soak          instead of the matrix: issue 11's soak (budgeted keys, mixed traffic, a PostgreSQL
+                        restart and a proxy SIGKILL + restart; spend in the DB vs what clients were told);
+                        writes "Latest money soak"
+  --chaos-soak          instead of the matrix: issue 12's soak (200 clients, some hostile; a backend dies and
+                        returns; Redis and PostgreSQL restart); writes "Latest chaos soak"
+  --soak-minutes N      length of --money-soak / --chaos-soak (default 10); both start their own PostgreSQL
+                        (embedded) and Redis on free ports, never the machine's
   --repeat K            run every cell K times, interleaved, and report the median by req/s
   --profile             run the proxy under node --cpu-prof and print its hottest functions
   --build               run \`nest build\` first (done anyway when dist/ is missing)
@@ -817,7 +829,10 @@ async function soak(t: Target, proxy: Proxy, n: number, machineLine: string, loa
   }
 }
 
-main().catch((err: unknown) => {
+const soakMinutes = positive(args['soak-minutes'], 'soak-minutes', 10);
+const soakOptions = { minutes: soakMinutes, build: args.build ?? false, noWrite: args['no-write'] ?? false };
+const run = args['money-soak'] ? moneySoak(soakOptions) : args['chaos-soak'] ? chaosSoak(soakOptions) : main();
+run.catch((err: unknown) => {
   console.error(`bench failed: ${(err as Error)?.stack ?? String(err)}`);
   process.exitCode = 1;
 });
