@@ -44,6 +44,24 @@ Options:
 - \`--rss-soak N\`: instead of the matrix, N requests through the proxy with a virtual key at 50
   connections, 1 in 10 streamed, RSS sampled every 10 s; replaces "Latest RSS soak" and the RSS row
   of the checklist;
+- \`--money-soak [--soak-minutes N]\` (default 10; about N + 1.5 minutes in all): issue 11's soak. 20
+  connections, each with its own virtual key whose \`max_budget\` runs out part-way for about half of
+  them, paced to 10 requests/s each: chat, streams with \`include_usage\`, streams the client aborts
+  after 3 chunks, embeddings. The soak's own embedded PostgreSQL is stopped and started at 30% of the
+  run; the proxy is SIGKILLed and restarted on the same \`PROXY_DATA_DIR\` at 65%. Reports requests
+  by outcome and the spend in the database (rows, key spend) against what the clients were told
+  (the usage in each answer × the prices), to the cent and exactly, per key and in total, and any
+  key served past its budget; replaces "Latest money soak". Figures, not assertions;
+- \`--chaos-soak [--soak-minutes N]\` (about N + 2 minutes in all): issue 12's soak. A baseline of
+  120 well-behaved clients alone (N/5 minutes, 20–60 s), then 200 clients: the 120, 20 that read
+  slowly, 15 that stop reading a long stream, 20 that leave mid-stream, 10 sending bodies over
+  \`MAX_REQUEST_BODY_BYTES\` (set to 1 MiB), 15 sending JSON nested 20,000 deep (raw sockets, each
+  with its own \`max_parallel_requests: 1\` key). One of the alias's two mock backends is SIGKILLed
+  and restarted; the soak's own redis-server (\`REDIS_URL\`) and embedded PostgreSQL each restart
+  once. Reports outcomes, the well-behaved clients' p50/p99 against the baseline, proxy RSS over
+  time, \`model_proxy_in_flight_requests\` at the end and whether every bad client's key still
+  serves, and the backends' completed vs aborted counts; replaces "Latest chaos soak". Neither soak
+  touches the machine's PostgreSQL or Redis;
 - \`--no-write\`;
 - environment \`BENCH_LOG_LEVEL=error\`: the proxies at that log level instead of info, to measure
   what the per-request log line costs (the run then says its logging is not production's).
