@@ -121,11 +121,17 @@ export async function badClient(role: Role, port: number, key: string, stop: () 
         break;
       }
       case 'stops reading': {
-        // A long stream; after the first bytes the client never reads again and gives up after 20 s.
-        const r = await rawRequest(port, key, chat(true, 5000, 0), 20_000, (s, _c, n) => {
-          if (n === 1) s.pause();
+        // A long stream (30,000 tokens, ~5 MB: more than loopback's socket buffers hold, up to 4 MB
+        // on the sending side here); after the first bytes the client reads nothing for 20 s, then
+        // reads again: a proxy that cut the stall ends the stream without [DONE], one that held it
+        // delivers it all.
+        const r = await rawRequest(port, key, chat(true, 30_000, 0), 60_000, (s, _c, n) => {
+          if (n !== 1) return;
+          s.pause();
+          setTimeout(() => s.resume(), 20_000);
         });
-        note(t, label(r, r.error === 'gave up' ? 'stopped reading, gave up after 20 s' : `closed after ${r.bytes} bytes`));
+        note(t, label(r, r.done ? 'paused 20 s, then read the stream to [DONE] (held)' : r.error === 'gave up' ? 'still open 40 s after reading again' : 'paused 20 s, stream ended without [DONE] (cut)'));
+        await sleep(5_000);
         break;
       }
       case 'disconnects mid-stream': {

@@ -53,8 +53,8 @@ Options:
   (the usage in each answer × the prices), to the cent and exactly, per key and in total, and any
   key served past its budget; replaces "Latest money soak". Figures, not assertions;
 - \`--chaos-soak [--soak-minutes N]\` (about N + 2 minutes in all): issue 12's soak. A baseline of
-  120 well-behaved clients alone (N/5 minutes, 20–60 s), then 200 clients: the 120, 20 that read
-  slowly, 15 that stop reading a long stream, 20 that leave mid-stream, 10 sending bodies over
+  120 well-behaved clients alone (N/5 minutes, 20–60 s), then 200 clients: the 120, 27 that read
+  slowly, 8 that stop reading a 30,000-token stream for 20 s (more than the socket buffers hold), 20 that leave mid-stream, 10 sending bodies over
   \`MAX_REQUEST_BODY_BYTES\` (set to 1 MiB), 15 sending JSON nested 20,000 deep (raw sockets, each
   with its own \`max_parallel_requests: 1\` key). One of the alias's two mock backends is SIGKILLed
   and restarted; the soak's own redis-server (\`REDIS_URL\`) and embedded PostgreSQL each restart

@@ -19,8 +19,8 @@ import type { SoakOptions } from './soak-money.js';
 const UPSTREAM = 'bench/mock-model';
 const GOOD = 120;
 const BAD: [Role, number][] = [
-  ['slow reader', 20],
-  ['stops reading', 15],
+  ['slow reader', 27],
+  ['stops reading', 8],
   ['disconnects mid-stream', 20],
   ['oversized body', 10],
   ['deeply nested body', 15],
