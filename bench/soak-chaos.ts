@@ -45,6 +45,8 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
     });
   };
   process.once('SIGINT', onInt);
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   const t0 = Date.now();
   try {
     pgServer = await startPostgres(join(dir, 'pg'), await freePort(), 'chaos');
@@ -178,6 +180,7 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
     }
   } finally {
     process.off('SIGINT', onInt);
+    process.off('exit', removeDir);
     await stopAll(pgServer);
     rmSync(dir, { recursive: true, force: true });
     log(`chaos soak: ${((Date.now() - t0) / 1000).toFixed(0)} s in all, setup, baseline and teardown included`);
