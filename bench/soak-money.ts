@@ -7,7 +7,7 @@
 // figures are reported, never asserted: a loss the current code has is shown as it is.
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { commandLine, ensureBuild, f0, freePort, gitHead, log, machine, snapshotBuild, writeSection } from './harness.js';
@@ -32,7 +32,8 @@ const exact = (n: number): string => `${n >= 0 ? '+' : '−'}$${Math.abs(n).toFi
 
 export async function moneySoak(o: SoakOptions): Promise<void> {
   const m = machine();
-  const machineLine = `${m.cores} cores (${m.cpu}), ${m.memGb} GB RAM, Node ${m.node}, ${m.kernel}`;
+  const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  const machineLine = `${m.cores} cores (${m.cpu}), ${m.memGb} GB RAM, Node ${m.node}, ${m.kernel}; 1-min load average ${loadAtStart} at the start`;
   const buildNote = ensureBuild(o.build);
   const dir = mkdtempSync(join(os.tmpdir(), 'mp-money-soak-'));
   // The embedded PostgreSQL runs as `postgres` under root and must be able to enter it.
