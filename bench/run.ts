@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --duration 10] [-- --rss-soak 1000000] ...
+// npm run bench [-- --quick] [-- --duration 10] [-- --rss-soak 1000000] [-- --money-soak | --chaos-soak] ...
 //
 // One run sends the same load straight to the mock vLLM, through the bare pass-through
 // (bench/passthrough.ts, the floor of what Node can do here), through the proxy with the master key
@@ -10,26 +10,26 @@
 // decorator metadata, so Nest cannot be imported here. It runs as in production: default log level
 // (one JSON line per request), its stdout and stderr going to a file, not to a pipe read here.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { request } from 'undici';
 import { formatTop, type Window } from './cpuprofile-top.js';
+import {
+  adminQuery, BENCHMARKS, check, children, CLK_TCK, commandLine, cpuSeconds, dbUrl, ensureBuild, f0, f2, freePort, gitHead, log, logStats, machine, mark, mb,
+  pctOf, signed, snapshotBuild, startChild, statusKb, stopChild, tsxArgs, waitForHttp, waitForUrl, writeSection, type Child,
+} from './harness.js';
 import { runLoad, type LoadResult } from './load.js';
+import { chaosSoak } from './soak-chaos.js';
+import { moneySoak } from './soak-money.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 const UPSTREAM_MODEL = 'bench/mock-model';
 const ALIAS = 'bench-model';
 const MASTER_KEY = `sk-bench-master-${randomBytes(8).toString('hex')}`;
 const SALT_KEY = `sk-bench-salt-${randomBytes(8).toString('hex')}`;
-const CLK_TCK = 100;
 
 // ---------------------------------------------------------------- options
 
@@ -42,6 +42,9 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
     'rss-soak': { type: 'string' },
     'soak-connections': { type: 'string', default: '50' },
+    'money-soak': { type: 'boolean', default: false },
+    'chaos-soak': { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string' },
     profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
@@ -60,6 +63,13 @@ if (args.help) {
   --targets LIST        comma list of: direct, passthrough, proxy, proxy-vkey, proxy-nospend (default: all)
   --rss-soak N          instead of the matrix: N requests through the proxy (virtual key when it
                         can mint one; 1 in 10 streamed) at --soak-connections (50), RSS sampled every 10 s
+  --money-soak          instead of the matrix: issue 11's soak (budgeted keys, mixed traffic, a PostgreSQL
+                        restart and a proxy SIGKILL + restart; spend in the DB vs what clients were told);
+                        writes "Latest money soak"
+  --chaos-soak          instead of the matrix: issue 12's soak (200 clients, some hostile; a backend dies and
+                        returns; Redis and PostgreSQL restart); writes "Latest chaos soak"
+  --soak-minutes N      length of --money-soak / --chaos-soak (default 10); both start their own PostgreSQL
+                        (embedded) and Redis on free ports, never the machine's
   --repeat K            run every cell K times, interleaved, and report the median by req/s
   --profile             run the proxy under node --cpu-prof and print its hottest functions
   --build               run \`nest build\` first (done anyway when dist/ is missing)
@@ -124,238 +134,6 @@ function pickList<T extends string>(raw: string | undefined, all: readonly T[], 
 const scenarios = pickList(args.scenarios, SCENARIOS.map((s) => s.id), 'scenarios').map((id) => SCENARIOS.find((s) => s.id === id) as Scenario);
 const wantedTargets = pickList<TargetName>(args.targets, ALL_TARGETS, 'targets');
 
-// ---------------------------------------------------------------- machine and processes
-
-const log = (msg: string): void => {
-  process.stderr.write(`${msg}\n`);
-};
-
-function machine(): { cores: number; cpu: string; node: string; kernel: string; memGb: string } {
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) cpu = m[1].trim();
-  } catch {
-    /* not Linux */
-  }
-  return { cores: os.availableParallelism(), cpu, node: process.version, kernel: `${os.type()} ${os.release()}`, memGb: (os.totalmem() / 2 ** 30).toFixed(1) };
-}
-
-function statusKb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
-  try {
-    const m = new RegExp(`^${field}:\\s*(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
-}
-const mb = (kb: number): string => (Number.isNaN(kb) ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`);
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  if (pid === process.pid) {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start at state (field 3).
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  pid: number;
-  /** The last few KB of its stderr and stdout, for error reports. */
-  output(): string;
-  exited: Promise<number | null>;
-  /** Where its stdout and stderr go, when they go to a file. */
-  logFile?: string;
-}
-
-const children: Child[] = [];
-
-/** The last `bytes` of a file. */
-function tail(file: string, bytes = 4096): string {
-  try {
-    const size = statSync(file).size;
-    const fd = openSync(file, 'r');
-    try {
-      const buf = Buffer.alloc(Math.min(bytes, size));
-      readSync(fd, buf, 0, buf.length, size - buf.length);
-      return buf.toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
-}
-
-/**
- * Starts a child process. With `logFile`, its stdout and stderr are appended to that file (as a
- * service's output would be redirected), so writing them costs the child what it costs in
- * production and nothing here reads them; otherwise they are piped and the tail is kept.
- */
-function startChild(name: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv, logFile?: string): Child {
-  const fd = logFile === undefined ? undefined : openSync(logFile, 'a');
-  const proc = spawn(cmd, argv, { cwd: ROOT, env, stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd] });
-  if (fd !== undefined) closeSync(fd);
-  let out = '';
-  const keep = (d: Buffer): void => {
-    out = (out + d.toString('utf8')).slice(-4096);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  if (proc.pid === undefined) throw new Error(`could not start ${name}`);
-  const child: Child = { name, proc, pid: proc.pid, output: () => (logFile === undefined ? out : tail(logFile)), exited, logFile };
-  children.push(child);
-  return child;
-}
-
-/** Size and line count of a log file (read in chunks: a soak writes hundreds of MB). */
-function logStats(file: string | undefined): { bytes: number; lines: number } | undefined {
-  if (file === undefined || !existsSync(file)) return undefined;
-  const fd = openSync(file, 'r');
-  const buf = Buffer.alloc(1 << 20);
-  let bytes = 0;
-  let lines = 0;
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      bytes += n;
-      for (let i = buf.indexOf(10); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) lines++;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return { bytes, lines };
-}
-
-/** For the tsx children that print one JSON line `{"url": ...}` when listening. */
-function waitForUrl(child: Child, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolveUrl, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${child.name} did not start within ${timeoutMs} ms:\n${child.output()}`)), timeoutMs);
-    child.proc.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      const m = /\{"url":"([^"]+)"\}/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolveUrl(m[1]);
-      }
-    });
-    void child.exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${child.name} exited (${code}) before listening:\n${child.output()}`));
-    });
-  });
-}
-
-async function waitForHttp(child: Child, url: string, timeoutMs = 120_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let exited: number | null | undefined;
-  void child.exited.then((c) => (exited = c));
-  while (Date.now() < until) {
-    if (exited !== undefined) throw new Error(`${child.name} exited (${exited}) during startup:\n${child.output()}`);
-    try {
-      const r = await request(url);
-      await r.body.dump();
-      if (r.statusCode === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${child.name} not ready at ${url} after ${timeoutMs} ms:\n${child.output()}`);
-}
-
-async function stopChild(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  c.proc.kill('SIGTERM');
-  const t = setTimeout(() => c.proc.kill('SIGKILL'), 15_000);
-  await c.exited;
-  clearTimeout(t);
-}
-
-const tsxArgs = (file: string, rest: string[]): string[] => ['--import', 'tsx', join(ROOT, file), ...rest];
-
-// ---------------------------------------------------------------- database
-
-const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-function dbUrl(name: string): string {
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-// ---------------------------------------------------------------- the build
-
-/** Builds when asked or when dist/ is missing; returns a note on which build is measured. */
-function ensureBuild(): string {
-  const main = join(ROOT, 'dist/src/main.js');
-  if (args.build || !existsSync(main)) {
-    log(args.build ? 'building (nest build)...' : 'dist/src/main.js missing: building (nest build)...');
-    const r = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('nest build failed');
-    return 'built by this run';
-  }
-  const built = statSync(main).mtimeMs;
-  const newest = (dir: string): number => {
-    let t = 0;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      t = Math.max(t, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-    }
-    return t;
-  };
-  const at = new Date(built).toISOString();
-  if (newest(join(ROOT, 'src')) > built) {
-    log('warning: src/ has changes newer than dist/: this run measures the last build (pass --build to rebuild)');
-    return `dist/ built ${at}, older than some of src/`;
-  }
-  return `dist/ built ${at}`;
-}
-
-/**
- * A private copy of dist/ (beside a node_modules symlink and package.json, so it resolves as dist/
- * does): a \`nest build\` elsewhere that empties dist/ cannot pull modules away from the proxy.
- */
-function snapshotBuild(root: string): string {
-  cpSync(join(ROOT, 'dist'), join(root, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-  const main = join(root, 'dist', 'src', 'main.js');
-  if (!existsSync(main)) throw new Error('dist/src/main.js vanished while it was copied (a build running?): try again');
-  return main;
-}
 
 // ---------------------------------------------------------------- targets and bodies
 
@@ -514,12 +292,6 @@ async function runCell(s: Scenario, t: Target, mock: Child, rep: number): Promis
 
 // ---------------------------------------------------------------- formatting
 
-const f2 = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
-const f0 = (n: number): string => (Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
-const pctOf = (a: number, b: number | undefined): string => (b === undefined || !b ? '–' : `${((a / b) * 100).toFixed(0)}%`);
-const signed = (n: number): string => (Number.isNaN(n) ? '–' : `${n >= 0 ? '+' : ''}${n.toFixed(2)} ms`);
-const check = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? ' ✅' : ' ❌');
-const mark = (ok: boolean | undefined): string => (ok === undefined ? '–' : ok ? '✅' : '❌');
 
 /** Other processes took more than half a core during the cell: its figures are not the proxy's alone. */
 const NOISY_OTHER = 50;
@@ -673,97 +445,6 @@ function checklist(cells: Cell[], all: Cell[], soakData: SoakData | undefined): 
   return rows;
 }
 
-const HEADER = `# Benchmarks
-
-How fast the \`/v1\` hot path is next to what Node itself can do on the same machine. Not a test, and
-not run by CI.
-
-## How to run
-
-\`npm run bench\` (10 s measured per cell after a 2 s warm-up; \`npm run bench -- --quick\`: 3 s after
-1 s; about 5 minutes in all, 3 times that with \`--repeat 3\`). Needs PostgreSQL at \`DATABASE_URL\`
-(default postgres://postgres@127.0.0.1:5432/postgres; each proxy gets a fresh database
-\`mp_bench_<ts>\`, dropped afterwards). Run it on a quiet machine: check \`uptime\` first.
-
-It builds the app if \`dist/\` is missing (\`-- --build\` forces it), copies the build aside, and
-starts, each as its own process so nothing shares the generator's event loop:
-
-- the mock vLLM (\`bench/mock.ts\`);
-- the bare pass-through (\`bench/passthrough.ts\`: node:http + one undici pool, the floor);
-- the proxy (\`node dist/src/main.js\`) as in production: default log level (a JSON line per
-  request) with its stdout and stderr going to a file, and spend logged for every request;
-- a second proxy whose config sets \`general_settings.disable_spend_logs: true\` (key spend still
-  booked, no \`LiteLLM_SpendLogs\` rows), on its own database.
-
-The same closed-loop load (\`bench/load.ts\`: undici, every latency kept at µs resolution) then goes
-straight to the mock, through the pass-through, through the proxy with the master key and with a
-virtual key minted by \`POST /key/generate\`, and through the second proxy with a virtual key minted
-on it. Every target is first primed (one warm-up period at 50 connections, plain and streaming),
-then each cell has its own warm-up before it is measured. A full run replaces "Latest run" below.
-
-Scenarios: non-streaming chat completions (16 tokens) at 1 and at 50 connections; streaming (8 tokens
-5 ms apart, the first chunk at once) at 50 connections, and at 1 for a time to first token free of
-queueing. TTFT is the time from sending the request to the first chunk of the response body.
-
-Options:
-
-- \`--duration S\`, \`--warmup S\`;
-- \`--repeat K\`: each cell K times, interleaved; reported: the median of the runs that other
-  processes left alone. Use it when the machine is noisy;
-- \`--scenarios 1,50,stream50,stream1\`, \`--targets direct,passthrough,proxy,proxy-vkey,proxy-nospend\`:
-  partial runs print but do not write here;
-- \`--profile\`: the proxies under \`node --cpu-prof\`; prints their hottest functions inside the
-  measured windows, mapped to \`src/\` lines; does not write here;
-- \`--rss-soak N\`: instead of the matrix, N requests through the proxy with a virtual key at 50
-  connections, 1 in 10 streamed, RSS sampled every 10 s; replaces "Latest RSS soak" and the RSS row
-  of the checklist;
-- \`--no-write\`;
-- environment \`BENCH_LOG_LEVEL=error\`: the proxies at that log level instead of info, to measure
-  what the per-request log line costs (the run then says its logging is not production's).
-
-## Targets
-
-| what | target | issue |
-| --- | --- | --- |
-| proxy req/s at 50 connections | ≥ 60% of the pass-through's | 3 |
-| added p50 latency at 1 connection | ≤ 0.5 ms | 3 |
-| added time to first token | ≤ 1 ms | 3 |
-| proxy RSS after a million requests | flat (the second half's lowest sample ≤ 10 MB above the first half's), ≤ 150 MB | 3 |
-| virtual key vs master key | the same cost (read as: req/s within 10%) | 4 |
-| proxy req/s, spend logs on vs off | under 10% apart | 5 |
-
-The checklist judges the production configuration: the proxy with a virtual key and spend logs on.
-
-Read the figures with the machine in mind. The load generator, the mock, the pass-through or the
-proxy, and PostgreSQL share its cores, so at 50 connections everything is CPU-bound and the
-generator's own cost is in every number: the ratios between targets measured in the same run mean
-more than the absolute figures. CPU columns are % of one core: "db" is the PostgreSQL backends of
-the proxy's database (its spend batches), "other" what the rest of the machine used meanwhile
-(PostgreSQL's shared WAL writer, the kernel, anything else running): a cell where it passed half a
-core is marked ⚠ and is noise.
-`;
-
-/** Replaces (or appends) one "## heading" section, and refreshes the text above the first section from HEADER. */
-function writeSection(heading: string, body: string): void {
-  let text = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : HEADER;
-  const firstRun = ['\n## Latest run\n', '\n## Where the time goes\n', '\n## Latest RSS soak\n'].map((h) => text.indexOf(h)).filter((i) => i !== -1);
-  text = firstRun.length ? `${HEADER.trimEnd()}\n${text.slice(Math.min(...firstRun))}` : HEADER;
-  const section = `## ${heading}\n\n${body.trim()}\n`;
-  const start = text.indexOf(`\n## ${heading}\n`);
-  if (start === -1) {
-    text = `${text.trimEnd()}\n\n${section}`;
-  } else {
-    const next = text.indexOf('\n## ', start + 1);
-    text = `${text.slice(0, start + 1)}${section}${next === -1 ? '' : `\n${text.slice(next + 1)}`}`;
-  }
-  writeFileSync(BENCHMARKS, text);
-}
-
-function commandLine(): string {
-  const rest = process.argv.slice(2);
-  return `npm run bench${rest.length ? ` -- ${rest.join(' ')}` : ''}`;
-}
-
 // ---------------------------------------------------------------- the proxies
 
 interface Proxy {
@@ -889,7 +570,7 @@ async function main(): Promise<void> {
   const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   log(`load average: ${loadAtStart}${Number(loadAtStart) >= 1 ? ' — the machine is busy: figures will be rough' : ''}`);
   if (m.cores <= 2) log(`note: only ${m.cores} cores: the load generator competes with the mock, the proxy and PostgreSQL for CPU; read ratios, not absolutes`);
-  const buildNote = ensureBuild();
+  const buildNote = ensureBuild(args.build ?? false);
 
   const dir = mkdtempSync(join(os.tmpdir(), 'mp-bench-'));
   const dbs: string[] = [];
@@ -1058,12 +739,6 @@ async function main(): Promise<void> {
   }
 }
 
-function gitHead(): string {
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
-  return r.status === 0 ? `${r.stdout.trim()}${dirty ? ' (src/ modified)' : ''}` : 'unknown';
-}
-
 function printProfile(dir: string, appRoot: string, windows: Window[]): void {
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
   if (files.length === 0) {
@@ -1154,7 +829,10 @@ async function soak(t: Target, proxy: Proxy, n: number, machineLine: string, loa
   }
 }
 
-main().catch((err: unknown) => {
+const soakMinutes = positive(args['soak-minutes'], 'soak-minutes', 10);
+const soakOptions = { minutes: soakMinutes, build: args.build ?? false, noWrite: args['no-write'] ?? false };
+const run = args['money-soak'] ? moneySoak(soakOptions) : args['chaos-soak'] ? chaosSoak(soakOptions) : main();
+run.catch((err: unknown) => {
   console.error(`bench failed: ${(err as Error)?.stack ?? String(err)}`);
   process.exitCode = 1;
 });

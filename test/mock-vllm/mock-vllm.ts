@@ -307,6 +307,8 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
 
   const requests: RecordedRequest[] = [];
   const aborts: RecordedAbort[] = [];
+  /** Inference requests answered to their end (counted even with `record: false`). */
+  let completed = 0;
   let latency: MockLatency = { ...initialLatency };
   let fault: Fault | null = null;
   let faultLeft = 0;
@@ -369,6 +371,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     // In place, so arrays the tests already hold stay live.
     requests.length = 0;
     aborts.length = 0;
+    completed = 0;
     setFault(null);
     latency = { ...initialLatency };
   }
@@ -632,7 +635,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
 
   async function control(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'GET' && path === '/mock/requests') {
-      send(res, 200, JSON.stringify({ requests, aborts, fault, faultLeft: Number.isFinite(faultLeft) ? faultLeft : null, latency }));
+      send(res, 200, JSON.stringify({ requests, aborts, completed, fault, faultLeft: Number.isFinite(faultLeft) ? faultLeft : null, latency }));
       return;
     }
     if (req.method !== 'POST') throw new HttpError(405, '{"detail":"Method Not Allowed"}');
@@ -759,6 +762,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     res.on('close', () => {
       ctx.closed = true;
       if (!res.writableEnded && !ctx.selfDestroyed && !closing) aborts.push({ path: ctx.path, at: Date.now() });
+      else if (res.writableEnded && INFERENCE_PATHS.has(ctx.path)) completed++;
       ctx.cancel?.();
     });
     handle(req, res, ctx).catch((err: unknown) => {
