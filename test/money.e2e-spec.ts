@@ -185,7 +185,7 @@ describe('money: one charge per served request, streams billed for what they del
       const chunksOf = async (stream_options?: Record<string, boolean>) => {
         const s = await app.client().chat.completions.create({ model: 'gemma', messages: user('a b c'), max_tokens: 3, stream: true, ...(stream_options ? { stream_options } : {}) } as never);
         const out: ChatCompletionChunk[] = [];
-        for await (const c of s as AsyncIterable<ChatCompletionChunk>) out.push(c);
+        for await (const c of s as unknown as AsyncIterable<ChatCompletionChunk>) out.push(c);
         return out;
       };
       const none = await chunksOf();

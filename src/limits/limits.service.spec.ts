@@ -22,6 +22,10 @@ function key(limits: Partial<Pick<KeyRecord, 'rpmLimit' | 'tpmLimit' | 'maxParal
     maxParallelRequests: null,
     userId: null,
     teamId: null,
+    userMaxBudget: null,
+    userSpend: 0,
+    teamMaxBudget: null,
+    teamSpend: 0,
     ...limits,
   };
 }

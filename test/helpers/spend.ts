@@ -40,6 +40,8 @@ export function expectMoney(actual: unknown, expected: number): void {
 export interface GeneratedKey {
   key: string;
   token_id: string;
+  /** The key's SHA-256 hash, as the database keeps it. */
+  token: string;
   key_alias: string | null;
   budget_reset_at: string | null;
 }
