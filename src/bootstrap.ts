@@ -31,15 +31,16 @@ export interface StartOptions {
  * Nest, Swagger, the lean /v1 route, the listening socket. Shared by `main.ts` and the tests.
  */
 export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<ProxyApp> {
-  const { config, logger, log } = loadSettings(env, options.logger, 'Bootstrap');
+  const settings = loadSettings(env, options.logger, 'Bootstrap');
+  const { logger, log } = settings;
 
   let embedded: EmbeddedDatabase | undefined;
-  if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.dataDir, log);
-    config.databaseUrl = embedded.url;
-  }
+  if (!settings.config.databaseUrl) embedded = await startEmbeddedPostgres(settings.config.dataDir, log);
+  // The config is read-only once loaded: the embedded database's URL makes a new one.
+  const databaseUrl = embedded?.url ?? settings.config.databaseUrl!;
+  const config: AppConfig = { ...settings.config, databaseUrl };
   try {
-    await runMigrationsLocked(config.databaseUrl, log);
+    await runMigrationsLocked(databaseUrl, log);
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, env, logger), new ExpressAdapter(), {
       logger: new PinoNestLogger(logger),
       abortOnError: false,

@@ -202,7 +202,7 @@ describe('hardened surfaces', () => {
       let inFlight = 0;
       let maxInFlight = 0;
       dataSource.query = (async (sql: string, params?: unknown[]) => {
-        if (!/FROM "LiteLLM_VerificationToken" WHERE token/.test(sql)) return original(sql, params);
+        if (!/FROM "LiteLLM_VerificationToken" k[\s\S]*WHERE k\.token = ANY/.test(sql)) return original(sql, params);
         lookups++;
         maxInFlight = Math.max(maxInFlight, ++inFlight);
         try {

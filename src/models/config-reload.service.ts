@@ -31,10 +31,7 @@ export class ConfigReloadService {
       }
       throw err;
     }
-    // Router settings are read per request from this shared object.
-    Object.assign(this.config.proxy.router, next.router);
-    this.config.proxy.deployments = next.deployments;
-    this.registry.setConfigDeployments(next.deployments);
+    this.registry.setConfigFile(next);
     const message = `config reloaded from ${this.config.configPath}: ${next.deployments.length} deployment(s)`;
     this.logger.log(message);
     return { message, deployments: next.deployments.length };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig, type DeploymentConfig } from '../config/config.types.js';
+import { APP_CONFIG, type AppConfig, type DeploymentConfig, type ProxyFileConfig, type RouterSettings } from '../config/config.types.js';
 
 /**
  * One view of every deployment, from the config file and (when enabled) the database, by alias.
@@ -13,9 +13,17 @@ export class ModelRegistry {
   private byId = new Map<string, DeploymentConfig>();
   private readonly listeners: Array<(changedIds: string[]) => void> = [];
 
+  /** The config file's router settings: reloadable, so owned here rather than read from the boot config. */
+  private routerSettings: RouterSettings;
+
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.configDeployments = config.proxy.deployments;
+    this.routerSettings = config.proxy.router;
     this.rebuild();
+  }
+
+  get router(): RouterSettings {
+    return this.routerSettings;
   }
 
   /** Deployments serving an alias (empty when unknown). */
@@ -44,8 +52,10 @@ export class ModelRegistry {
     this.listeners.push(listener);
   }
 
-  setConfigDeployments(deployments: DeploymentConfig[]): void {
-    this.configDeployments = deployments;
+  /** A reloaded config file: its deployments and router settings replace the previous ones. */
+  setConfigFile(next: ProxyFileConfig): void {
+    this.routerSettings = next.router;
+    this.configDeployments = next.deployments;
     this.rebuild();
   }
 

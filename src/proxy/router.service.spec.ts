@@ -72,9 +72,10 @@ describe('RouterService', () => {
 
   function router(groups: DeploymentConfig[][], settings: Partial<RouterSettings> = {}, upstream = { connections: 512, queue: 1024 }) {
     const byAlias = new Map(groups.map((g) => [g[0].modelName, g]));
-    const registry = { group: (a: string) => byAlias.get(a) ?? [], onChange: () => undefined } as unknown as ModelRegistry;
+    const routerSettings = { routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 1000, ...settings };
+    const registry = { group: (a: string) => byAlias.get(a) ?? [], onChange: () => undefined, router: routerSettings } as unknown as ModelRegistry;
     const config = {
-      proxy: { router: { routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 1000, ...settings } },
+      proxy: { router: routerSettings },
       upstreamConnections: upstream.connections,
       upstreamQueueMax: upstream.queue,
     } as unknown as AppConfig;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig, type RouterSettings } from '../config/config.types.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
-import { type BackendFault, type CooldownRules, RequestWindow, shouldCooldown } from './cooldown-policy.js';
+import { type BackendFault, RequestWindow, shouldCooldown } from './cooldown-policy.js';
 
 interface DeploymentState {
   inFlight: number;
@@ -34,8 +34,11 @@ export type PickResult = { deployment: DeploymentConfig } | { unavailable: Unava
 @Injectable()
 export class RouterService {
   private readonly state = new Map<string, DeploymentState>();
-  readonly settings: RouterSettings;
-  private readonly rules: CooldownRules;
+  /** The router settings of the config file as last (re)loaded. */
+  get settings(): RouterSettings {
+    return this.registry.router;
+  }
+
   /** In-flight requests a deployment may have through the pool: its connections plus the bounded queue. */
   private readonly queueCap: number;
 
@@ -43,8 +46,6 @@ export class RouterService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly registry: ModelRegistry,
   ) {
-    this.settings = config.proxy.router;
-    this.rules = { allowedFails: this.settings.allowedFails, allowedFailsPolicy: this.settings.allowedFailsPolicy };
     this.queueCap = config.upstreamConnections + config.upstreamQueueMax;
     // A deployment fixed by an operator (new api_base, key…) gets a clean slate, not the old cooldown.
     registry.onChange((ids) => {
@@ -143,7 +144,7 @@ export class RouterService {
     s.countedUntil = now + cooldownMs;
     const { successes, failures } = s.window.counts(now);
     const single = this.registry.group(d.modelName).length <= 1;
-    if (cooldownMs <= 0 || !shouldCooldown({ fault, successes, failures, single, rules: this.rules, countedFails: s.countedFails })) return false;
+    if (cooldownMs <= 0 || !shouldCooldown({ fault, successes, failures, single, rules: this.settings, countedFails: s.countedFails })) return false;
     s.coolUntil = now + cooldownMs;
     // The rate window is kept (LiteLLM's per-minute counters are too): back from its cooldown, a backend
     // that is still broken is out again after one more failure, one that recovered dilutes the rate.

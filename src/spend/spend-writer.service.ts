@@ -3,8 +3,8 @@ import { DataSource, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../database/database.options.js';
 import { DbEventsService } from '../database/db-events.service.js';
-import { teamEntity, userEntity } from './reservations.js';
-import { entrySize, pendingOf, type SpendEntry } from './spend-entry.js';
+import { entrySize, type SpendEntry } from './spend-entry.js';
+import { SpendLedger } from './spend-ledger.js';
 import { cancelStatement } from './pg-cancel.js';
 import { DeadLetter } from './spend-dead-letter.js';
 import { SpendJournal } from './spend-journal.js';
@@ -39,10 +39,8 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private flushing?: Promise<void>;
   private failingSince: number | null = null;
   private droppedTotal = 0;
-  /** Booked but not yet written, per budget entity (key hash, `user:<id>`, `team:<id>`): budgets count it. */
-  private readonly pending = new Map<string, number>();
-  /** Key spend as the last flush returned it (newer than the auth cache's copy). */
-  private readonly written = new Map<string, number>();
+  /** Pending and last-written spend per budget entity: what budgets count. */
+  private readonly ledger = new SpendLedger();
   /** Regenerated keys: requests still running under the old hash book onto the new one. */
   private readonly renames = new Map<string, { token: string; until: number }>();
   private readonly sql: string;
@@ -52,8 +50,6 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly socketTimeoutMs: number;
   private stopped = false;
   private active?: QueryRunner;
-  /** Successful writes since start: lets the budget sync tell whether a flush raced its read. */
-  private writes = 0;
   /** Since start, for metrics: rows written, and rows set aside in the dead-letter file. */
   flushedTotal = 0;
   deadLettered = 0;
@@ -76,8 +72,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
         return;
       }
       // A key changed elsewhere (budget reset, spend edited): forget the spend we last saw for it.
-      if (payload === '*') this.written.clear();
-      else this.written.delete(payload);
+      this.ledger.forget(payload);
     });
   }
 
@@ -119,30 +114,13 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     }
     this.queue.push(entry);
     this.queueBytes += size;
-    this.trackPending(entry, 1);
+    this.ledger.track(entry, 1);
   }
 
   private enqueue(e: SpendEntry): void {
     this.queue.push(e);
     this.queueBytes += entrySize(e);
-    this.trackPending(e, 1);
-  }
-
-  /** The entities an entry's spend is added to by the flush statement: its key, user and team. */
-  private trackPending(e: SpendEntry, sign: 1 | -1): void {
-    const spend = pendingOf(e);
-    if (!spend) return;
-    const delta = sign * spend;
-    if (e.apiKey) this.addPending(e.apiKey, delta);
-    const userId = e.metadata.user_api_key_user_id;
-    if (typeof userId === 'string') this.addPending(userEntity(userId), delta);
-    if (e.teamId) this.addPending(teamEntity(e.teamId), delta);
-  }
-
-  private addPending(id: string, delta: number): void {
-    const left = (this.pending.get(id) ?? 0) + delta;
-    if (left <= 1e-12) this.pending.delete(id);
-    else this.pending.set(id, left);
+    this.ledger.track(e, 1);
   }
 
   /**
@@ -155,31 +133,19 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     // Long enough for any request that started under the old key to finish.
     this.renames.set(from, { token: to, until: now + RENAME_TTL_MS });
     for (const e of this.queue) if (e.apiKey === from) e.apiKey = to;
-    const pending = this.pending.get(from);
-    if (pending !== undefined) {
-      this.pending.delete(from);
-      this.pending.set(to, (this.pending.get(to) ?? 0) + pending);
-    }
-    this.written.delete(from);
+    this.ledger.rename(from, to);
   }
 
-  /** Current spend of an entity: the larger of the cached and last-written totals, plus what is not yet written. */
   spendOf(entity: string, cachedSpend: number): number {
-    return Math.max(cachedSpend, this.written.get(entity) ?? 0) + (this.pending.get(entity) ?? 0);
+    return this.ledger.spendOf(entity, cachedSpend);
   }
 
-  /** A mark to pass to `noteDbSpend` with totals read after it. */
   get writeMark(): number {
-    return this.writes;
+    return this.ledger.writeMark;
   }
 
-  /**
-   * Totals read from the database (other instances' spend included). A flush that completed while they
-   * were read may have written newer ones: then they can only raise what is known, never lower it.
-   */
   noteDbSpend(totals: ReadonlyArray<{ id: string; spend: number }>, mark: number): void {
-    const raced = mark !== this.writes;
-    for (const { id, spend } of totals) this.written.set(id, raced ? Math.max(spend, this.written.get(id) ?? 0) : spend);
+    this.ledger.noteDbSpend(totals, mark);
   }
 
   get queueDepth(): number {
@@ -253,7 +219,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     this.queue = this.queue.slice(n);
     for (const e of done) {
       this.queueBytes -= entrySize(e);
-      this.trackPending(e, -1);
+      this.ledger.track(e, -1);
     }
     await this.journal.settled(n);
   }
@@ -270,13 +236,9 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     try {
       // Structured result: a plain query() answers [rows, count] for an UPDATE.
       const result = await runner.query(this.sql, params, true);
-      const updated = new Set<string>();
-      for (const r of result.records as Array<{ token: string; spend: number }>) {
-        this.written.set(r.token, r.spend);
-        updated.add(r.token);
-      }
-      this.writes++;
-      await this.carryOverRenamed(runner, batch, updated);
+      const totals = result.records as Array<{ token: string; spend: number }>;
+      this.ledger.wrote(totals);
+      await this.carryOverRenamed(runner, batch, new Set(totals.map((r) => r.token)));
     } finally {
       clearTimeout(timer);
       this.active = undefined;
