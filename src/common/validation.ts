@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import type { ValidationArguments, ValidationOptions } from 'class-validator';
+import { applyDecorators, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { IsOptional, IsString, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { ApiError } from './api-error.js';
 
 /** How a refused value is shown: JSON, so "lots" and 5 and [1] read as the caller sent them. */
@@ -47,4 +48,9 @@ export function validationError(errors: ValidationError[]): ApiError {
  */
 export function adminValidationPipe(): ValidationPipe {
   return new ValidationPipe({ whitelist: true, forbidNonWhitelisted: false, transform: true, exceptionFactory: validationError });
+}
+
+/** An optional string field of an admin DTO: documented as a string, validated with a message naming it. */
+export function OptionalString(doc: Omit<ApiPropertyOptions, 'type'> = {}): PropertyDecorator {
+  return applyDecorators(ApiPropertyOptional({ ...doc, type: 'string' } as ApiPropertyOptions), IsOptional(), IsString(expects('a string')));
 }

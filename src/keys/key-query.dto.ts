@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { expects, says } from '../common/validation.js';
+import { expects, says, OptionalString } from '../common/validation.js';
 
 export class DeleteKeysDto {
   @ApiPropertyOptional({ type: 'array', items: { type: 'string' }, nullable: true, description: 'Keys (plain or hash)', example: ['sk-...'] })
@@ -26,9 +26,7 @@ export class KeyRefDto {
 }
 
 export class RegenerateKeyDto extends KeyRefDto {
-  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'The new key ("sk-" and at least 8 letters, digits, _ or -); random when omitted or null (recommended)', example: null })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ nullable: true, description: 'The new key ("sk-" and at least 8 letters, digits, _ or -); random when omitted or null (recommended)', example: null })
   @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))
   new_key?: string | null;
 }
@@ -49,29 +47,19 @@ export class ListKeysQueryDto {
   @Max(100, says('must be at most 100'))
   size?: number;
 
-  @ApiPropertyOptional({ type: 'string' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString()
   key_alias?: string;
 
-  @ApiPropertyOptional({ type: 'string' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString()
   user_id?: string;
 
-  @ApiPropertyOptional({ type: 'string' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString()
   team_id?: string;
 
-  @ApiPropertyOptional({ type: 'string' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString()
   organization_id?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'One key, by its hash (or the plain key)' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ description: 'One key, by its hash (or the plain key)' })
   key_hash?: string;
 
   @ApiPropertyOptional({ type: 'string', enum: ['true', 'false'], description: 'Return key objects instead of hashes' })
@@ -81,8 +69,6 @@ export class ListKeysQueryDto {
 }
 
 export class KeyInfoQueryDto {
-  @ApiPropertyOptional({ type: 'string', description: 'The key (plain or hash); defaults to the caller’s own key' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ description: 'The key (plain or hash); defaults to the caller’s own key' })
   key?: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { expects, says } from '../common/validation.js';
+import { expects, says, OptionalString } from '../common/validation.js';
 
 // Request bodies of /key/generate and /key/update: LiteLLM's GenerateKeyRequest / UpdateKeyRequest fields that
 // map to a column of LiteLLM_VerificationToken (or, as LiteLLM does, into `metadata`). Every other field LiteLLM
@@ -25,9 +25,7 @@ export class KeySettingsDto {
   @IsString(expects('a list of model names (strings)', { each: true }))
   models?: string[] | null;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Unique, human-readable name', example: null })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ nullable: true, description: 'Unique, human-readable name', example: null })
   @MaxLength(255, says('must be at most 255 characters'))
   key_alias?: string | null;
 
@@ -126,32 +124,22 @@ export class KeySettingsDto {
   @IsBoolean(expects('true or false'))
   blocked?: boolean | null;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ nullable: true, example: null })
   user_id?: string | null;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ nullable: true, example: null })
   team_id?: string | null;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, description: "A LiteLLM_BudgetTable id (stored; that table's limits are not enforced here)", example: null })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ nullable: true, description: "A LiteLLM_BudgetTable id (stored; that table's limits are not enforced here)", example: null })
   budget_id?: string | null;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, example: null })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ nullable: true, example: null })
   organization_id?: string | null;
 }
 
 export class GenerateKeyDto extends KeySettingsDto {
   // No example value: Swagger's "Try it out" would mint that very key. null = random.
-  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'A key of your own: "sk-" and at least 8 letters, digits, _ or -. Random when omitted or null (recommended).', example: null })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ nullable: true, description: 'A key of your own: "sk-" and at least 8 letters, digits, _ or -. Random when omitted or null (recommended).', example: null })
   @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))
   key?: string | null;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { expects, says } from '../common/validation.js';
+import { expects, says, OptionalString } from '../common/validation.js';
 
 export class NewModelDto {
   @ApiProperty({ type: 'string', description: 'The alias clients send as `model`', example: 'gemma-4-31b' })
@@ -25,14 +25,10 @@ export class NewModelDto {
 }
 
 export class UpdateModelDto {
-  @ApiPropertyOptional({ type: 'string', description: 'The model id (or give model_info.id)' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ description: 'The model id (or give model_info.id)' })
   model_id?: string;
 
-  @ApiPropertyOptional({ type: 'string' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString()
   @MinLength(1, says('must not be empty'))
   model_name?: string;
 

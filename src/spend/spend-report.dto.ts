@@ -1,29 +1,21 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, Min } from 'class-validator';
-import { expects, says } from '../common/validation.js';
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
+import { expects, says, OptionalString } from '../common/validation.js';
 
 const DATE = expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)');
 
 export class SpendLogsQueryDto {
-  @ApiPropertyOptional({ type: 'string', description: 'Key (plain sk-… or its hash)' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ description: 'Key (plain sk-… or its hash)' })
   api_key?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'The `user` the client sent (LiteLLM: the user id)' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ description: 'The `user` the client sent (LiteLLM: the user id)' })
   user_id?: string;
 
-  @ApiPropertyOptional({ type: 'string' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString()
   request_id?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'Model alias' })
-  @IsOptional()
-  @IsString(expects('a string'))
+  @OptionalString({ description: 'Model alias' })
   model?: string;
 
   @ApiPropertyOptional({ type: 'string', description: 'ISO date or time, inclusive', example: '2026-11-01' })
