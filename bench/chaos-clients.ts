@@ -70,7 +70,13 @@ interface RawResult {
  * One request on its own socket (Connection: close). `onData` sees every chunk and may pause,
  * resume or destroy the socket; `giveUpMs` destroys it when the answer has not ended by then.
  */
-function rawRequest(port: number, key: string, body: Buffer | string, giveUpMs: number, onData?: (s: Socket, chunk: Buffer, n: number) => void): Promise<RawResult> {
+function rawRequest(
+  port: number,
+  key: string,
+  body: Buffer | string,
+  giveUpMs: number,
+  onData?: (s: Socket, chunk: Buffer, n: number) => void,
+): Promise<RawResult> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     const res: RawResult = { status: 0, bytes: 0, done: false };
@@ -98,7 +104,9 @@ function rawRequest(port: number, key: string, body: Buffer | string, giveUpMs: 
       resolve(res);
     });
     const len = Buffer.byteLength(body);
-    s.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${len}\r\nconnection: close\r\n\r\n`);
+    s.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${len}\r\nconnection: close\r\n\r\n`,
+    );
     s.write(body);
   });
 }
@@ -130,7 +138,17 @@ export async function badClient(role: Role, port: number, key: string, stop: () 
           s.pause();
           setTimeout(() => s.resume(), 20_000);
         });
-        note(t, label(r, r.done ? 'paused 20 s, then read the stream to [DONE] (held)' : r.error === 'gave up' ? 'still open 40 s after reading again' : 'paused 20 s, stream ended without [DONE] (cut)'));
+        note(
+          t,
+          label(
+            r,
+            r.done
+              ? 'paused 20 s, then read the stream to [DONE] (held)'
+              : r.error === 'gave up'
+                ? 'still open 40 s after reading again'
+                : 'paused 20 s, stream ended without [DONE] (cut)',
+          ),
+        );
         await sleep(5_000);
         break;
       }

@@ -170,7 +170,10 @@ export function topSelf(path: string, n = 15, root = process.cwd(), windows?: Wi
     }
   }
   // Who calls the heaviest native functions: the nearest frame that is ours or a library's.
-  const heavyNatives = [...fns.values()].filter((e) => e.where === '(native)' && !e.fn.startsWith('(')).sort((a, b) => b.selfMs - a.selfMs).slice(0, 3);
+  const heavyNatives = [...fns.values()]
+    .filter((e) => e.where === '(native)' && !e.fn.startsWith('('))
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, 3);
   const nativeCallers: TopReport['nativeCallers'] = heavyNatives.map((heavy) => {
     const callers = new Map<string, HotSpot>();
     for (const [id, us] of selfUs) {
@@ -202,7 +205,7 @@ export function formatTop(path: string, n = 15, root = process.cwd(), windows?: 
   for (const f of functions) lines.push(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.fn}  ${f.where}`);
   lines.push('', 'top self time by file:');
   for (const f of files) lines.push(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.where}`);
-  lines.push('', 'inclusive time (self + callees) of the app\'s own functions (src/):');
+  lines.push('', "inclusive time (self + callees) of the app's own functions (src/):");
   for (const f of appInclusive) lines.push(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.fn}  ${f.where}`);
   for (const nc of nativeCallers) {
     lines.push('', `${nc.native} (native) by nearest caller in src/ or node_modules/:`);

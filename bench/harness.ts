@@ -265,7 +265,9 @@ export const mark = (ok: boolean | undefined): string => (ok === undefined ? 'â€
 /** Replaces (or appends) one "## heading" section, and refreshes the text above the first section from HEADER. */
 export function writeSection(heading: string, body: string): void {
   let text = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : HEADER;
-  const firstRun = ['\n## Latest run\n', '\n## Where the time goes\n', '\n## Latest RSS soak\n', '\n## Latest money soak\n', '\n## Latest chaos soak\n'].map((h) => text.indexOf(h)).filter((i) => i !== -1);
+  const firstRun = ['\n## Latest run\n', '\n## Where the time goes\n', '\n## Latest RSS soak\n', '\n## Latest money soak\n', '\n## Latest chaos soak\n']
+    .map((h) => text.indexOf(h))
+    .filter((i) => i !== -1);
   text = firstRun.length ? `${HEADER.trimEnd()}\n${text.slice(Math.min(...firstRun))}` : HEADER;
   const section = `## ${heading}\n\n${body.trim()}\n`;
   const start = text.indexOf(`\n## ${heading}\n`);

@@ -87,4 +87,3 @@ the proxy's database (its spend batches), "other" what the rest of the machine u
 (PostgreSQL's shared WAL writer, the kernel, anything else running): a cell where it passed half a
 core is marked ⚠ and is noise.
 `;
-

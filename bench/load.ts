@@ -112,7 +112,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   const clients: Client[] = [];
   for (let c = 0; c < opts.connections; c++) {
-    clients.push(new Client(opts.origin, { pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 60_000, bodyTimeout: 60_000 }));
+    clients.push(
+      new Client(opts.origin, { pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 60_000, bodyTimeout: 60_000 }),
+    );
   }
   const headers = opts.headers;
   const timingHeader = opts.timingHeader?.toLowerCase();

@@ -21,17 +21,20 @@ const server = http.createServer((req, res) => {
     res.on('drain', () => up?.resume());
     res.once('close', () => !res.writableFinished && up?.abort(new Error('client went away')));
     const headers = { 'content-type': req.headers['content-type'] ?? 'application/json' };
-    pool.dispatch({ path: req.url ?? '/', method: 'POST', headers, body: Buffer.concat(chunks) }, {
-      onRequestStart: (c) => (up = c),
-      onResponseStart: (_c, status, h) => {
-        const out: Record<string, string> = { 'content-type': String(h['content-type'] ?? 'application/json') };
-        if (h['content-length'] !== undefined) out['content-length'] = String(h['content-length']);
-        res.writeHead(status, out);
+    pool.dispatch(
+      { path: req.url ?? '/', method: 'POST', headers, body: Buffer.concat(chunks) },
+      {
+        onRequestStart: (c) => (up = c),
+        onResponseStart: (_c, status, h) => {
+          const out: Record<string, string> = { 'content-type': String(h['content-type'] ?? 'application/json') };
+          if (h['content-length'] !== undefined) out['content-length'] = String(h['content-length']);
+          res.writeHead(status, out);
+        },
+        onResponseData: (c, chunk) => !res.write(chunk) && c.pause(),
+        onResponseEnd: () => res.end(),
+        onResponseError: () => (res.headersSent ? res.destroy() : res.writeHead(502).end()),
       },
-      onResponseData: (c, chunk) => !res.write(chunk) && c.pause(),
-      onResponseEnd: () => res.end(),
-      onResponseError: () => (res.headersSent ? res.destroy() : res.writeHead(502).end()),
-    });
+    );
   });
 });
 server.keepAliveTimeout = 65_000;

@@ -19,8 +19,35 @@ import pg from 'pg';
 import { request } from 'undici';
 import { formatTop, type Window } from './cpuprofile-top.js';
 import {
-  adminQuery, BENCHMARKS, check, children, CLK_TCK, commandLine, cpuSeconds, dbUrl, ensureBuild, f0, f2, freePort, gitHead, log, logStats, machine, mark, mb,
-  pctOf, signed, snapshotBuild, startChild, statusKb, stopChild, tsxArgs, waitForHttp, waitForUrl, writeSection, type Child,
+  adminQuery,
+  BENCHMARKS,
+  check,
+  children,
+  CLK_TCK,
+  commandLine,
+  cpuSeconds,
+  dbUrl,
+  ensureBuild,
+  f0,
+  f2,
+  freePort,
+  gitHead,
+  log,
+  logStats,
+  machine,
+  mark,
+  mb,
+  pctOf,
+  signed,
+  snapshotBuild,
+  startChild,
+  statusKb,
+  stopChild,
+  tsxArgs,
+  waitForHttp,
+  waitForUrl,
+  writeSection,
+  type Child,
 } from './harness.js';
 import { runLoad, type LoadResult } from './load.js';
 import { chaosSoak } from './soak-chaos.js';
@@ -122,7 +149,10 @@ const SCENARIOS: Scenario[] = [
 
 function pickList<T extends string>(raw: string | undefined, all: readonly T[], name: string): T[] {
   if (raw === undefined) return [...all];
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const x of list) {
     if (!(all as readonly string[]).includes(x)) {
       console.error(`--${name}: unknown ${JSON.stringify(x)}; one of ${all.join(', ')}`);
@@ -131,9 +161,12 @@ function pickList<T extends string>(raw: string | undefined, all: readonly T[], 
   }
   return list as T[];
 }
-const scenarios = pickList(args.scenarios, SCENARIOS.map((s) => s.id), 'scenarios').map((id) => SCENARIOS.find((s) => s.id === id) as Scenario);
+const scenarios = pickList(
+  args.scenarios,
+  SCENARIOS.map((s) => s.id),
+  'scenarios',
+).map((id) => SCENARIOS.find((s) => s.id === id) as Scenario);
 const wantedTargets = pickList<TargetName>(args.targets, ALL_TARGETS, 'targets');
-
 
 // ---------------------------------------------------------------- targets and bodies
 
@@ -286,12 +319,17 @@ async function runCell(s: Scenario, t: Target, mock: Child, rep: number): Promis
     rep,
     result,
     window: { from, to },
-    cpu: { gen: pct('gen'), server: t.server ? pct('server') : undefined, mock: pct('mock'), db: t.db ? db : undefined, other: Math.max(0, pct('busy') - pct('ours') - (t.db ? db : 0)) },
+    cpu: {
+      gen: pct('gen'),
+      server: t.server ? pct('server') : undefined,
+      mock: pct('mock'),
+      db: t.db ? db : undefined,
+      other: Math.max(0, pct('busy') - pct('ours') - (t.db ? db : 0)),
+    },
   };
 }
 
 // ---------------------------------------------------------------- formatting
-
 
 /** Other processes took more than half a core during the cell: its figures are not the proxy's alone. */
 const NOISY_OTHER = 50;
@@ -305,7 +343,12 @@ function table(cells: Cell[]): string {
   for (const c of cells) {
     const same = (t: TargetName): Cell | undefined => cells.find((x) => x.scenario === c.scenario && x.target === t);
     const r = c.result;
-    const errs = r.errors === 0 ? '0' : `${r.errors} (${Object.entries(r.errorKinds).map(([k, v]) => `${k} ×${v}`).join('; ')})`;
+    const errs =
+      r.errors === 0
+        ? '0'
+        : `${r.errors} (${Object.entries(r.errorKinds)
+            .map(([k, v]) => `${k} ×${v}`)
+            .join('; ')})`;
     const opt = (n: number | undefined): string => (n === undefined ? '–' : f0(n));
     const cpu = [f0(c.cpu.gen), opt(c.cpu.server), f0(c.cpu.mock), opt(c.cpu.db), f0(c.cpu.other)].join(' · ') + (noisy(c) ? ' ⚠' : '');
     rows.push(
@@ -391,7 +434,10 @@ function checklist(cells: Cell[], all: Cell[], soakData: SoakData | undefined): 
   const m50 = get('50', main);
   if (m50 && pt50) {
     const ratio = m50.result.rps / pt50.result.rps;
-    const rest = others.map((t) => get('50', t)).filter((c): c is Cell => c !== undefined).map((c) => `${short[c.target]} ${pctOf(c.result.rps, pt50.result.rps)}`);
+    const rest = others
+      .map((t) => get('50', t))
+      .filter((c): c is Cell => c !== undefined)
+      .map((c) => `${short[c.target]} ${pctOf(c.result.rps, pt50.result.rps)}`);
     rows.push(
       `| proxy req/s at 50 connections ≥ 60% of the pass-through's (3) | **${(ratio * 100).toFixed(0)}%** with a ${short[main]} (${f0(m50.result.rps)} vs ${f0(pt50.result.rps)} req/s)${perRep(all, '50', main, 'passthrough')}${rest.length ? `; ${rest.join(', ')}` : ''} | ${mark(ratio >= 0.6)} |`,
     );
@@ -402,8 +448,14 @@ function checklist(cells: Cell[], all: Cell[], soakData: SoakData | undefined): 
     const added = m1.result.latency.p50 - d1.result.latency.p50;
     const pt1 = get('1', 'passthrough');
     const hdr = m1.result.header;
-    const rest = others.map((t) => get('1', t)).filter((c): c is Cell => c !== undefined).map((c) => `${short[c.target]} ${signed(c.result.latency.p50 - d1.result.latency.p50)}`);
-    const detail = [pt1 ? `${signed(m1.result.latency.p50 - pt1.result.latency.p50)} vs the pass-through` : '', hdr && hdr.count > 0 ? `its own x-litellm-overhead-duration-ms p50 ${hdr.p50.toFixed(3)} ms` : ''].filter(Boolean);
+    const rest = others
+      .map((t) => get('1', t))
+      .filter((c): c is Cell => c !== undefined)
+      .map((c) => `${short[c.target]} ${signed(c.result.latency.p50 - d1.result.latency.p50)}`);
+    const detail = [
+      pt1 ? `${signed(m1.result.latency.p50 - pt1.result.latency.p50)} vs the pass-through` : '',
+      hdr && hdr.count > 0 ? `its own x-litellm-overhead-duration-ms p50 ${hdr.p50.toFixed(3)} ms` : '',
+    ].filter(Boolean);
     rows.push(
       `| added p50 latency at 1 connection ≤ 0.5 ms (3) | **${signed(added)}** vs direct${detail.length ? ` (${detail.join('; ')})` : ''}${rest.length ? `; ${rest.join(', ')}` : ''} | ${mark(added <= 0.5)} |`,
     );
@@ -610,7 +662,10 @@ async function main(): Promise<void> {
     const proxy = await startProxy('proxy', dir, appMain, mockUrl, childEnv, { disableSpendLogs: false, onDb });
     proxies.push(proxy);
     // The second proxy only for the matrix, and only when asked for.
-    const nospend = soakN === undefined && wantedTargets.includes('proxy-nospend') ? await startProxy('proxy-nospend', dir, appMain, mockUrl, childEnv, { disableSpendLogs: true, onDb }) : undefined;
+    const nospend =
+      soakN === undefined && wantedTargets.includes('proxy-nospend')
+        ? await startProxy('proxy-nospend', dir, appMain, mockUrl, childEnv, { disableSpendLogs: true, onDb })
+        : undefined;
     if (nospend) proxies.push(nospend);
 
     const allTargets: Target[] = [
@@ -638,7 +693,15 @@ async function main(): Promise<void> {
     log('priming every target...');
     for (const t of targets) {
       for (const stream of [false, true]) {
-        const r = await runLoad({ origin: t.origin, path: '/v1/chat/completions', headers: headersFor(t.key), body: bodyFor(t.model, stream), connections: 50, durationMs: warmupS * 1000, stream });
+        const r = await runLoad({
+          origin: t.origin,
+          path: '/v1/chat/completions',
+          headers: headersFor(t.key),
+          body: bodyFor(t.model, stream),
+          connections: 50,
+          durationMs: warmupS * 1000,
+          stream,
+        });
         const p = proxyOf(t);
         if (p) p.sent += r.sent;
       }
@@ -684,7 +747,12 @@ async function main(): Promise<void> {
     const otherMax = Math.max(...all.map((c) => c.cpu.other));
     const proxyMeasured = targets.some((t) => t.server === proxy.child);
     const rss = proxyMeasured
-      ? { kb: statusKb(proxy.child.pid, 'VmRSS'), hwm: statusKb(proxy.child.pid, 'VmHWM'), anon: statusKb(proxy.child.pid, 'RssAnon'), file: statusKb(proxy.child.pid, 'RssFile') }
+      ? {
+          kb: statusKb(proxy.child.pid, 'VmRSS'),
+          hwm: statusKb(proxy.child.pid, 'VmHWM'),
+          anon: statusKb(proxy.child.pid, 'RssAnon'),
+          file: statusKb(proxy.child.pid, 'RssFile'),
+        }
       : undefined;
 
     await cleanup();
@@ -707,9 +775,15 @@ async function main(): Promise<void> {
         : `CPU % is of one core (${m.cores * 100}% is all of them).`,
       `Command: \`${commandLine()}\` — ${durationS} s measured per cell after ${warmupS} s of warm-up (and a priming pass per target)${repeatsNote}; ${new Date().toISOString()}; commit ${gitHead()}, proxy from ${buildNote}.`,
       `Load from other processes: 1-min load average ${loadAtStart} at the start; up to ${f0(otherMax)}% of a core during a cell ("other" column)` +
-        (noisyLeft ? `; ${noisyLeft} reported cell(s) marked ⚠ had more than ${NOISY_OTHER}% — treat those as rough` : otherMax > NOISY_OTHER ? '; the busy runs were set aside' : '') +
+        (noisyLeft
+          ? `; ${noisyLeft} reported cell(s) marked ⚠ had more than ${NOISY_OTHER}% — treat those as rough`
+          : otherMax > NOISY_OTHER
+            ? '; the busy runs were set aside'
+            : '') +
         '.',
-      proxy.vkeyNote ? `Virtual key: ${proxy.vkeyNote}.` : 'Virtual keys: minted with POST /key/generate on each proxy; model prices set, so every request books spend.',
+      proxy.vkeyNote
+        ? `Virtual key: ${proxy.vkeyNote}.`
+        : 'Virtual keys: minted with POST /key/generate on each proxy; model prices set, so every request books spend.',
       `${LOG_OVERRIDE ? `Logging NOT as in production: BENCH_LOG_LEVEL=${LOG_OVERRIDE}, to a file` : 'Logging as in production (level info, one JSON line per request, to a file)'}: ${[logNote(proxy, 'the proxy'), nospend ? logNote(nospend, 'the spend-logs-off proxy') : ''].filter(Boolean).join('; ')}.`,
       spendNote(proxy, 'Spend logs on (the proxy)', true),
       nospend ? spendNote(nospend, 'Spend logs off (`general_settings.disable_spend_logs: true`)', false) : '',
@@ -750,7 +824,15 @@ function printProfile(dir: string, appRoot: string, windows: Window[]): void {
   log(`profile kept at ${newest} (summarise again: npx tsx bench/cpuprofile-top.ts FILE 40; paths then point at the deleted dist copy)`);
 }
 
-async function soak(t: Target, proxy: Proxy, n: number, machineLine: string, loadAtStart: string, buildNote: string, cleanup: () => Promise<void>): Promise<void> {
+async function soak(
+  t: Target,
+  proxy: Proxy,
+  n: number,
+  machineLine: string,
+  loadAtStart: string,
+  buildNote: string,
+  cleanup: () => Promise<void>,
+): Promise<void> {
   const pid = proxy.child.pid;
   log(`RSS soak: ${f0(n)} requests through ${TARGET_LABEL[t.name]} at ${soakConnections} connections (1 in 10 streamed)`);
   const samples: { s: number; done: number; kb: number }[] = [];
@@ -797,14 +879,35 @@ async function soak(t: Target, proxy: Proxy, n: number, machineLine: string, loa
   const secondHalf = loaded.filter((s) => s.done > n / 2);
   const firstLow = firstHalf.length ? low(firstHalf) : start;
   const secondLow = secondHalf.length ? low(secondHalf) : end;
-  const data: SoakData = { requests: result.completed, connections: soakConnections, startKb: start, firstLowKb: firstLow, secondLowKb: secondLow, endKb: end, idleKb: idle, peakKb: peak, at: new Date().toISOString() };
+  const data: SoakData = {
+    requests: result.completed,
+    connections: soakConnections,
+    startKb: start,
+    firstLowKb: firstLow,
+    secondLowKb: secondLow,
+    endKb: end,
+    idleKb: idle,
+    peakKb: peak,
+    at: new Date().toISOString(),
+  };
   const growth = secondLow - firstLow;
   const ok = peak <= 150 * 1024 && growth <= FLAT_KB;
   const out = [
     `Machine: ${machineLine}.`,
     `Command: \`${commandLine()}\`; ${data.at}; commit ${gitHead()}, proxy from ${buildNote}; 1-min load average ${loadAtStart} at the start.`,
-    `${f0(result.completed)} requests through ${TARGET_LABEL[t.name]}${proxy.vkeyNote ? ` (${proxy.vkeyNote})` : ''} at ${soakConnections} connections, 1 in 10 streamed, in ${result.seconds.toFixed(0)} s (${f0(result.rps)} req/s), ${result.errors} errors${result.errors ? ` (${Object.entries(result.errorKinds).map(([k, v]) => `${k} ×${v}`).join('; ')})` : ''}; spend logs on, logging ${LOG_OVERRIDE ? `at ${LOG_OVERRIDE} (BENCH_LOG_LEVEL, not production)` : 'at info'} to a file.`,
-    [logNote(proxy, 'The proxy'), proxy.spendRows !== undefined ? `${f0(proxy.spendRows)} spend-log rows for ${f0(proxy.sent)} requests sent (checks included)` : ''].filter(Boolean).join('; ') + '.',
+    `${f0(result.completed)} requests through ${TARGET_LABEL[t.name]}${proxy.vkeyNote ? ` (${proxy.vkeyNote})` : ''} at ${soakConnections} connections, 1 in 10 streamed, in ${result.seconds.toFixed(0)} s (${f0(result.rps)} req/s), ${result.errors} errors${
+      result.errors
+        ? ` (${Object.entries(result.errorKinds)
+            .map(([k, v]) => `${k} ×${v}`)
+            .join('; ')})`
+        : ''
+    }; spend logs on, logging ${LOG_OVERRIDE ? `at ${LOG_OVERRIDE} (BENCH_LOG_LEVEL, not production)` : 'at info'} to a file.`,
+    [
+      logNote(proxy, 'The proxy'),
+      proxy.spendRows !== undefined ? `${f0(proxy.spendRows)} spend-log rows for ${f0(proxy.sent)} requests sent (checks included)` : '',
+    ]
+      .filter(Boolean)
+      .join('; ') + '.',
     '',
     `Proxy RSS: right after boot **${mb(proxy.bootKb)}**; start **${mb(start)}**, end **${mb(end)}**, peak **${mb(peak)}** (VmHWM, between samples too), 5 s idle after **${mb(idle)}** (${mb(anon)} anonymous, ${mb(file)} file-backed). ` +
       `Lowest sample (post-GC trough) ${mb(firstLow)} in the first half, ${mb(secondLow)} in the second: ${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(1)} MB, ${growth <= FLAT_KB ? 'flat' : 'growing'}. ` +

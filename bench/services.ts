@@ -130,7 +130,13 @@ export function app(name: string, home: string, main: string, port: number, env:
     child: undefined as unknown as Child,
     url: `http://127.0.0.1:${port}`,
     async start() {
-      a.child = startChild(name, process.execPath, ['--enable-source-maps', main], { ...childEnv(), HOST: '127.0.0.1', PORT: String(port), TOKENS_ENV: join(home, 'tokens.env'), PROXY_DATA_DIR: join(home, 'data'), ...env }, join(home, 'proxy.log'));
+      a.child = startChild(
+        name,
+        process.execPath,
+        ['--enable-source-maps', main],
+        { ...childEnv(), HOST: '127.0.0.1', PORT: String(port), TOKENS_ENV: join(home, 'tokens.env'), PROXY_DATA_DIR: join(home, 'data'), ...env },
+        join(home, 'proxy.log'),
+      );
       await waitForHttp(a.child, `${a.url}/health/liveliness`);
     },
   };
@@ -138,7 +144,11 @@ export function app(name: string, home: string, main: string, port: number, env:
 }
 
 export async function mintKey(url: string, master: string, body: Record<string, unknown>): Promise<string> {
-  const r = await request(`${url}/key/generate`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` }, body: JSON.stringify(body) });
+  const r = await request(`${url}/key/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${master}` },
+    body: JSON.stringify(body),
+  });
   const text = await r.body.text();
   const key = r.statusCode === 200 ? (JSON.parse(text) as { key?: string }).key : undefined;
   if (!key) throw new Error(`POST /key/generate: HTTP ${r.statusCode} ${text.slice(0, 300)}`);

@@ -13,7 +13,20 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { badClient, chat, goodClient, MODEL, newTally, quantile, type Role, type Tally } from './chaos-clients.js';
 import { commandLine, ensureBuild, f0, f2, freePort, gitHead, log, machine, mb, snapshotBuild, statusKb, stopChild, writeSection } from './harness.js';
-import { app, kill9, metric, mintKey, mockCounts, sleep, startMock, startPostgres, startRedis, stopAll, type MockCounts, type OwnPostgres } from './services.js';
+import {
+  app,
+  kill9,
+  metric,
+  mintKey,
+  mockCounts,
+  sleep,
+  startMock,
+  startPostgres,
+  startRedis,
+  stopAll,
+  type MockCounts,
+  type OwnPostgres,
+} from './services.js';
 import type { SoakOptions } from './soak-money.js';
 
 const UPSTREAM = 'bench/mock-model';
@@ -85,12 +98,16 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
     // client has its own key with max_parallel_requests 1, so a leaked slot locks that key out.
     const goodKey = await mintKey(proxy.url, master, { key_alias: 'chaos-good', rpm_limit: 1_000_000 });
     const badKeys: string[] = [];
-    for (const [, n] of BAD) for (let i = 0; i < n; i++) badKeys.push(await mintKey(proxy.url, master, { key_alias: `chaos-bad-${badKeys.length}`, max_parallel_requests: 1 }));
+    for (const [, n] of BAD)
+      for (let i = 0; i < n; i++) badKeys.push(await mintKey(proxy.url, master, { key_alias: `chaos-bad-${badKeys.length}`, max_parallel_requests: 1 }));
 
     const rss: { s: number; kb: number; phase: string }[] = [];
     let phase = 'baseline';
     const tRss = Date.now();
-    const sampler = setInterval(() => rss.push({ s: (Date.now() - tRss) / 1000, kb: statusKb(proxy.child.pid, 'VmRSS'), phase }), o.minutes <= 2 ? 5_000 : 10_000);
+    const sampler = setInterval(
+      () => rss.push({ s: (Date.now() - tRss) / 1000, kb: statusKb(proxy.child.pid, 'VmRSS'), phase }),
+      o.minutes <= 2 ? 5_000 : 10_000,
+    );
 
     const total = o.minutes * 60_000;
     const baselineMs = Math.min(60_000, Math.max(20_000, total / 5));
@@ -147,7 +164,11 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
     let keysOk = 0;
     const keyFails: Record<string, number> = {};
     for (const key of badKeys) {
-      const r = await request(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: chat(false, 4, 0) });
+      const r = await request(`${proxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: chat(false, 4, 0),
+      });
       await r.body.dump();
       if (r.statusCode === 200) keysOk++;
       else keyFails[`HTTP ${r.statusCode}`] = (keyFails[`HTTP ${r.statusCode}`] ?? 0) + 1;
@@ -156,7 +177,9 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
     const b = await mockCounts(mockB.url);
     const out = [
       `Machine: ${machineLine}; 1-min load average ${loadAtStart} at the start.`,
-      `Command: \`${commandLine()}\`; ${new Date().toISOString()}; commit ${gitHead()}, proxy from ${buildNote}; ${Object.entries(LIMITS).map(([x, v]) => `${x}=${v}`).join(', ')}; REDIS_URL at the soak's own redis-server, the soak's own embedded PostgreSQL (never the machine's).`,
+      `Command: \`${commandLine()}\`; ${new Date().toISOString()}; commit ${gitHead()}, proxy from ${buildNote}; ${Object.entries(LIMITS)
+        .map(([x, v]) => `${x}=${v}`)
+        .join(', ')}; REDIS_URL at the soak's own redis-server, the soak's own embedded PostgreSQL (never the machine's).`,
       `Baseline: ${GOOD} well-behaved clients alone for ${(baselineMs / 1000).toFixed(0)} s. Then ${seconds.toFixed(0)} s with ${GOOD + badKeys.length} clients: ${GOOD} well-behaved (each paced to one request per ${PACING_MS} ms, 1 in 3 streamed, one key with an rpm limit so every request counts in Redis), ` +
         `${BAD.map(([r, n]) => `${n} ${r}`).join(', ')} (raw sockets; each with its own key, max_parallel_requests 1). Alias ${MODEL}: two deployments (mocks A and B). Events: ${events.join(', ')}.`,
       '',
@@ -168,7 +191,13 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
       `Proxy RSS: ${mb(bootKb)} after boot; samples (s, MB): ${rss.map((r) => `${r.s.toFixed(0)}${r.phase === 'baseline' ? 'b' : r.phase === 'idle' ? ' idle' : ''}/${(r.kb / 1024).toFixed(0)}`).join(', ')} ("b": baseline); ${rssTrend(rss)}.`,
       '',
       `Left at the end (7 s after the last client): model_proxy_in_flight_requests **${inFlight}**; the ${badKeys.length} max_parallel_requests 1 keys of the bad clients: **${keysOk} of ${badKeys.length}** served a request afterwards` +
-        `${Object.keys(keyFails).length ? ` (others: ${Object.entries(keyFails).map(([x, v]) => `${x} ×${v}`).join(', ')})` : ''}.`,
+        `${
+          Object.keys(keyFails).length
+            ? ` (others: ${Object.entries(keyFails)
+                .map(([x, v]) => `${x} ×${v}`)
+                .join(', ')})`
+            : ''
+        }.`,
       '',
       `Backends (GET /mock/requests; inference requests answered to the end vs left by the proxy before the end): A ${f0(a.completed)} completed / ${f0(a.aborted)} aborted; ` +
         `B ${f0(deadB[0]?.completed ?? NaN)} / ${f0(deadB[0]?.aborted ?? NaN)} before it was killed (read just before the kill), ${f0(b.completed)} / ${f0(b.aborted)} after it came back.`,

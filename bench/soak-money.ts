@@ -63,7 +63,7 @@ export async function moneySoak(o: SoakOptions): Promise<void> {
       '    model_info:',
       `      input_cost_per_token: ${PRICES.input}`,
       `      output_cost_per_token: ${PRICES.output}`,
-      ];
+    ];
     const config = join(dir, 'config.yaml');
     writeFileSync(config, ['model_list:', ...model('money-chat'), ...model('money-embed'), ''].join('\n'));
     const proxy = app('proxy', join(dir, 'proxy'), main, await freePort(), {
@@ -207,7 +207,10 @@ async function report(pgServer: OwnPostgres, stats: ConnStats[], budgets: number
       `sized so about half run out), each paced to one request per ${PACING_MS} ms: of every 20, 10 chat (16 tokens), 5 streams with include_usage, 2 streams the client aborts after 3 chunks, 3 embeddings. ` +
       `Prices $${PRICES.input}/$${PRICES.output} per input/output token. ${c.seconds.toFixed(0)} s of traffic; the soak's own embedded PostgreSQL (never the machine's). Events: ${c.events.join(', ')}.`,
     '',
-    `Requests: **${f0(requests)}** — ${Object.entries(outcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f0(v)}`).join('; ')}.`,
+    `Requests: **${f0(requests)}** — ${Object.entries(outcomes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${f0(v)}`)
+      .join('; ')}.`,
     '',
     '| money | rows | $ (to the cent) | exact |',
     '| --- | ---: | ---: | ---: |',

@@ -102,7 +102,9 @@ export class CreateLiteLLMSchema1764040000000 implements MigrationInterface {
       "last_active" timestamptz,
       "rotation_count" integer DEFAULT 0
     )`);
-    await q.query(`CREATE UNIQUE INDEX IF NOT EXISTS "UQ_verification_token_key_alias" ON "LiteLLM_VerificationToken" ("key_alias") WHERE "key_alias" IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX IF NOT EXISTS "UQ_verification_token_key_alias" ON "LiteLLM_VerificationToken" ("key_alias") WHERE "key_alias" IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_user_team" ON "LiteLLM_VerificationToken" ("user_id", "team_id")`);
     await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_team" ON "LiteLLM_VerificationToken" ("team_id")`);
     await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_budget_reset" ON "LiteLLM_VerificationToken" ("budget_reset_at", "expires")`);
@@ -154,7 +156,15 @@ export class CreateLiteLLMSchema1764040000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['LiteLLM_Config', 'LiteLLM_SpendLogs', 'LiteLLM_ProxyModelTable', 'LiteLLM_VerificationToken', 'LiteLLM_UserTable', 'LiteLLM_TeamTable', 'LiteLLM_BudgetTable']) {
+    for (const table of [
+      'LiteLLM_Config',
+      'LiteLLM_SpendLogs',
+      'LiteLLM_ProxyModelTable',
+      'LiteLLM_VerificationToken',
+      'LiteLLM_UserTable',
+      'LiteLLM_TeamTable',
+      'LiteLLM_BudgetTable',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS "${table}"`);
     }
   }

@@ -23,7 +23,18 @@ export class AppModule implements NestModule {
   static forRoot(config: AppConfig, env: NodeJS.ProcessEnv, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, env, logger), DatabaseModule, AuthModule, KeysModule, ModelsModule, ProxyModule, SpendModule, HealthModule, MetricsModule, UiModule],
+      imports: [
+        ConfigModule.forRoot(config, env, logger),
+        DatabaseModule,
+        AuthModule,
+        KeysModule,
+        ModelsModule,
+        ProxyModule,
+        SpendModule,
+        HealthModule,
+        MetricsModule,
+        UiModule,
+      ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -33,7 +33,10 @@ export function workerCount(env: NodeJS.ProcessEnv): number {
  * to each, so a worker ignores SIGINT.
  */
 export function serveAsWorker(proxy: Pick<ProxyApp, 'url' | 'close'>, reload: () => void): void {
-  process.on('SIGTERM', stopper(() => proxy.close()));
+  process.on(
+    'SIGTERM',
+    stopper(() => proxy.close()),
+  );
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', reload);
   process.send?.({ type: 'model-proxy:ready', url: proxy.url } satisfies WorkerMessage);
@@ -51,7 +54,9 @@ export function reportFailure(message: string): void {
 }
 
 function isWorkerMessage(msg: unknown): msg is WorkerMessage {
-  return typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string' && (msg as { type: string }).type.startsWith('model-proxy:');
+  return (
+    typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string' && (msg as { type: string }).type.startsWith('model-proxy:')
+  );
 }
 
 function describeExit(code: number | null, signal: string | null): string {
@@ -181,7 +186,10 @@ class ClusterPrimary {
     const exits = [...this.live.values()];
     for (const worker of this.live.keys()) worker.process.kill('SIGTERM');
     const deadline = setTimeout(() => {
-      logger.warn({ context: 'Cluster' }, `${this.live.size} worker(s) still running ${(config.shutdownGraceMs + STOP_MARGIN_MS) / 1000} s after SIGTERM: killing them`);
+      logger.warn(
+        { context: 'Cluster' },
+        `${this.live.size} worker(s) still running ${(config.shutdownGraceMs + STOP_MARGIN_MS) / 1000} s after SIGTERM: killing them`,
+      );
       for (const worker of this.live.keys()) worker.process.kill('SIGKILL');
     }, config.shutdownGraceMs + STOP_MARGIN_MS);
     await Promise.all(exits);

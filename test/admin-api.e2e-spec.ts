@@ -22,7 +22,13 @@ describe('admin API contract', () => {
   beforeAll(async () => {
     [mock, db] = await Promise.all([startMockVllm({ model: MODEL_ID }), createTestDatabase()]);
     const params = { model: `openai/${MODEL_ID}`, api_base: mock.url };
-    app = await startTestProxy({ databaseUrl: db.url, models: [{ model_name: 'a', litellm_params: params }, { model_name: 'b', litellm_params: params, model_info: { access_groups: ['group-x'] } }] });
+    app = await startTestProxy({
+      databaseUrl: db.url,
+      models: [
+        { model_name: 'a', litellm_params: params },
+        { model_name: 'b', litellm_params: params, model_info: { access_groups: ['group-x'] } },
+      ],
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -75,21 +81,61 @@ describe('admin API contract', () => {
         some_future_field: { anything: true },
       };
       const k = await ok(await post('/key/generate', body));
-      expect(k).toMatchObject({ key_alias: body.key_alias, aliases: body.aliases, config: {}, permissions: body.permissions, model_max_budget: body.model_max_budget, allowed_cache_controls: ['no-cache'], budget_id: null, spend: 0, blocked: false });
+      expect(k).toMatchObject({
+        key_alias: body.key_alias,
+        aliases: body.aliases,
+        config: {},
+        permissions: body.permissions,
+        model_max_budget: body.model_max_budget,
+        allowed_cache_controls: ['no-cache'],
+        budget_id: null,
+        spend: 0,
+        blocked: false,
+      });
       expect(k.metadata).toMatchObject({ user: 'ishaan@berri.ai', tags: ['prod', 'team-a'], model_rpm_limit: { a: 5 }, model_tpm_limit: { a: 500 } });
       const r = await row(k.token_id as string);
-      expect(r).toMatchObject({ aliases: body.aliases, permissions: body.permissions, model_max_budget: body.model_max_budget, allowed_cache_controls: ['no-cache'], max_parallel_requests: 4 });
+      expect(r).toMatchObject({
+        aliases: body.aliases,
+        permissions: body.permissions,
+        model_max_budget: body.model_max_budget,
+        allowed_cache_controls: ['no-cache'],
+        max_parallel_requests: 4,
+      });
       expect((r.metadata as Json).tags).toEqual(['prod', 'team-a']);
 
       // The Python client's KeysManagementClient.generate sends aliases, spend, config and budget_id when set.
-      const py = await ok(await post('/key/generate', { models: ['a'], aliases: { x: 'a' }, spend: 1.5, config: { c: 1 }, budget_id: `budget-${tag}`, key_alias: null, team_id: null, user_id: null, duration: null, metadata: null }));
+      const py = await ok(
+        await post('/key/generate', {
+          models: ['a'],
+          aliases: { x: 'a' },
+          spend: 1.5,
+          config: { c: 1 },
+          budget_id: `budget-${tag}`,
+          key_alias: null,
+          team_id: null,
+          user_id: null,
+          duration: null,
+          metadata: null,
+        }),
+      );
       expect(await row(py.token_id as string)).toMatchObject({ spend: 1.5, config: { c: 1 }, budget_id: `budget-${tag}`, aliases: { x: 'a' }, metadata: {} });
     });
 
     it("LiteLLM's Python client (KeysManagementClient) works as it sends: generate with api_key, list by key_hash, delete with key_aliases: null", async () => {
       const tag = uniqueTag('pyclient');
       // generate(api_key=..., models=..., aliases=..., spend=..., duration=..., key_alias=..., budget_id=..., config=...)
-      const k = await ok(await post('/key/generate', { api_key: 'sk-1234', models: ['a'], aliases: { fast: 'a' }, spend: 0, duration: '24h', key_alias: `py-${tag}`, budget_id: `b-${tag}`, config: {} }));
+      const k = await ok(
+        await post('/key/generate', {
+          api_key: 'sk-1234',
+          models: ['a'],
+          aliases: { fast: 'a' },
+          spend: 0,
+          duration: '24h',
+          key_alias: `py-${tag}`,
+          budget_id: `b-${tag}`,
+          config: {},
+        }),
+      );
       const other = await ok(await post('/key/generate', {}));
       // list(key_hash=..., organization_id=..., return_full_object=True, include_team_keys=False)
       const listed = await ok(await app.fetch(`/key/list?key_hash=${k.token_id}&return_full_object=true&include_team_keys=false`));
@@ -104,7 +150,23 @@ describe('admin API contract', () => {
     });
 
     it('accepts null wherever LiteLLM does (models, metadata, max_budget, aliases, config, tags, ...)', async () => {
-      const k = await ok(await post('/key/generate', { models: null, metadata: null, max_budget: null, aliases: null, config: null, permissions: null, model_max_budget: null, tags: null, rpm_limit: null, tpm_limit: null, budget_duration: null, allowed_cache_controls: null, blocked: null }));
+      const k = await ok(
+        await post('/key/generate', {
+          models: null,
+          metadata: null,
+          max_budget: null,
+          aliases: null,
+          config: null,
+          permissions: null,
+          model_max_budget: null,
+          tags: null,
+          rpm_limit: null,
+          tpm_limit: null,
+          budget_duration: null,
+          allowed_cache_controls: null,
+          blocked: null,
+        }),
+      );
       expect(await row(k.token_id as string)).toMatchObject({ models: [], metadata: {}, max_budget: null, aliases: {}, config: {} });
       const up = await ok(await post('/key/update', { key: k.key, models: null, metadata: null, max_budget: null, aliases: null, unknown_thing: 1 }));
       expect(up.models).toEqual([]);
@@ -249,14 +311,19 @@ describe('admin API contract', () => {
       const examples: string[] = [];
       const walk = (v: unknown, inExample: boolean): void => {
         if (typeof v === 'string' && inExample && /sk-[A-Za-z0-9_-]{4,}/.test(v)) examples.push(v);
-        else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, inExample || k === 'example' || k === 'examples' || k === 'default');
+        else if (v && typeof v === 'object')
+          for (const [k, c] of Object.entries(v)) walk(c, inExample || k === 'example' || k === 'examples' || k === 'default');
       };
       walk(spec, false);
       expect(examples).toEqual([]);
     });
 
     it("the /key/generate example works as written, every time (Swagger's Try it out sends it)", async () => {
-      const example = Object.fromEntries(Object.entries(spec.components.schemas.GenerateKeyDto.properties!).filter(([, s]) => 'example' in s).map(([k, s]) => [k, s.example]));
+      const example = Object.fromEntries(
+        Object.entries(spec.components.schemas.GenerateKeyDto.properties!)
+          .filter(([, s]) => 'example' in s)
+          .map(([k, s]) => [k, s.example]),
+      );
       expect(Object.keys(example).length).toBeGreaterThan(10);
       const first = await ok(await post('/key/generate', example));
       const second = await ok(await post('/key/generate', example));

@@ -282,10 +282,7 @@ describe('the built entry point', { timeout: 90_000 }, () => {
 
       it('finishes the stream after SIGTERM, then exits 0', async () => {
         const d = dir();
-        d.file(
-          'config.yaml',
-          `model_list:\n  - model_name: gemma-4-31b\n    litellm_params: { model: openai/google/gemma-4-31b, api_base: "${mock.url}" }\n`,
-        );
+        d.file('config.yaml', `model_list:\n  - model_name: gemma-4-31b\n    litellm_params: { model: openai/google/gemma-4-31b, api_base: "${mock.url}" }\n`);
         const proc = spawnProxy(entry, proxyEnv(d.path, db.url), d.path);
         const url = await proc.listening();
         const res = await fetch(`${url}/v1/chat/completions`, {

@@ -33,11 +33,27 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     db = await createTestDatabase();
     gemma = await startMockVllm({ model: GEMMA });
     const models: TestModel[] = [
-      { model_name: 'priced', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { input_cost_per_token: 0, output_cost_per_token: OUT } },
-      { model_name: 'mixed', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { input_cost_per_token: MIXED.input, output_cost_per_token: MIXED.output } },
+      {
+        model_name: 'priced',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+        model_info: { input_cost_per_token: 0, output_cost_per_token: OUT },
+      },
+      {
+        model_name: 'mixed',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+        model_info: { input_cost_per_token: MIXED.input, output_cost_per_token: MIXED.output },
+      },
       // Two deployments: the reservation takes the dearer one (the router picks later).
-      { model_name: 'capped', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { id: 'capped-dear', input_cost_per_token: MIXED.input, output_cost_per_token: MIXED.output, max_output_tokens: 50 } },
-      { model_name: 'capped', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { id: 'capped-cheap', input_cost_per_token: MIXED.input / 2, output_cost_per_token: MIXED.output / 2, max_output_tokens: 50 } },
+      {
+        model_name: 'capped',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+        model_info: { id: 'capped-dear', input_cost_per_token: MIXED.input, output_cost_per_token: MIXED.output, max_output_tokens: 50 },
+      },
+      {
+        model_name: 'capped',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+        model_info: { id: 'capped-cheap', input_cost_per_token: MIXED.input / 2, output_cost_per_token: MIXED.output / 2, max_output_tokens: 50 },
+      },
     ];
     // Frequent heartbeats: the LISTEN connections' last query is soon `SELECT 1`, as in a long-running proxy.
     const env = { BUDGET_DEFAULT_MAX_OUTPUT_TOKENS: '300', LISTEN_HEARTBEAT_MS: '300' };
@@ -73,7 +89,13 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
 
   /** Successful rows and their spend in the database for `tag`, once the count stops moving. */
   async function booked(tag: string, atLeast: number): Promise<{ rows: number; spend: number }> {
-    const q = async () => (await db.query<{ rows: number; spend: number | null }>(`SELECT count(*)::int AS rows, sum(spend) AS spend FROM "LiteLLM_SpendLogs" WHERE "user" = $1 AND status = 'success'`, [tag]))[0];
+    const q = async () =>
+      (
+        await db.query<{ rows: number; spend: number | null }>(
+          `SELECT count(*)::int AS rows, sum(spend) AS spend FROM "LiteLLM_SpendLogs" WHERE "user" = $1 AND status = 'success'`,
+          [tag],
+        )
+      )[0];
     await waitFor(async () => (await q()).rows >= atLeast, 5000);
     await sleep(300);
     const r = await q();
@@ -119,7 +141,11 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     ];
     for (const c of cases) {
       const text = JSON.stringify({ ...c.body, mock: { ttft_ms: 800 } });
-      const pending = fetch(`${a.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' }, body: text });
+      const pending = fetch(`${a.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' },
+        body: text,
+      });
       await waitFor(async () => (await info()).reserved_spend > 0, 2000);
       expectMoney((await info()).reserved_spend, Math.ceil(Buffer.byteLength(text) / 4) * c.prices.input + c.output * c.prices.output);
       const res = await pending;
@@ -136,7 +162,9 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     await rejectionOf(a.client(k.key).chat.completions.create(withMock({ model: 'priced', messages: user('x'), max_tokens: 3 }, { fault: '400' })));
     expect(await reserved()).toBe(0);
     const ctl = new AbortController();
-    const p = a.client(k.key).chat.completions.create(withMock({ model: 'priced', messages: user('x'), max_tokens: 3 }, { ttft_ms: 2000 }), { signal: ctl.signal });
+    const p = a
+      .client(k.key)
+      .chat.completions.create(withMock({ model: 'priced', messages: user('x'), max_tokens: 3 }, { ttft_ms: 2000 }), { signal: ctl.signal });
     await waitFor(async () => (await reserved()) > 0, 2000);
     ctl.abort();
     await rejectionOf(p);
@@ -147,7 +175,11 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     const k = await generateKey(a, { max_budget: 100 });
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
     const text = `{"model":"priced","max_tokens":3,"messages":[{"role":"user","content":"x"}],"nested":${deep}}`;
-    const res = await fetch(`${a.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' }, body: text });
+    const res = await fetch(`${a.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' },
+      body: text,
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     await res.arrayBuffer();
     const info = (await (await a.fetch(`/key/info?key=${k.key}`)).json()) as { info: { reserved_spend: number } };
@@ -193,7 +225,11 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     expect(served).toBeLessThanOrEqual(4);
     expect(messages[0]).toMatch(new RegExp(`^ExceededBudget: User=${userId} over budget\\. Spend=[\\d.e-]+, Budget=${BUDGET}$`));
     await booked(tag, served);
-    await waitFor(async () => Math.abs((await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_UserTable" WHERE user_id = $1', [userId]))[0].spend - served * C) < 1e-9, 3000);
+    await waitFor(
+      async () =>
+        Math.abs((await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_UserTable" WHERE user_id = $1', [userId]))[0].spend - served * C) < 1e-9,
+      3000,
+    );
     // A second key of the same user is refused too, on another instance.
     const k2 = await generateKey(b, { user_id: userId });
     await expectRefused(ask(b.client(k2.key), tag), 400, /^ExceededBudget: User=/);
@@ -209,10 +245,16 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     const served = r1.served + r2.served;
     expect(served).toBeGreaterThanOrEqual(3);
     expect(served).toBeLessThanOrEqual(4);
-    expect([...r1.messages, ...r2.messages][0]).toMatch(new RegExp(`^Budget has been exceeded! Team=${teamId} Current cost: [\\d.e-]+, Max budget: ${BUDGET}$`));
+    expect([...r1.messages, ...r2.messages][0]).toMatch(
+      new RegExp(`^Budget has been exceeded! Team=${teamId} Current cost: [\\d.e-]+, Max budget: ${BUDGET}$`),
+    );
     const { spend } = await booked(tag, served);
     expectMoney(spend, served * C);
-    await waitFor(async () => Math.abs((await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_TeamTable" WHERE team_id = $1', [teamId]))[0].spend - served * C) < 1e-9, 3000);
+    await waitFor(
+      async () =>
+        Math.abs((await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_TeamTable" WHERE team_id = $1', [teamId]))[0].spend - served * C) < 1e-9,
+      3000,
+    );
   });
 
   it('KEY_CACHE_TTL_MS: a key blocked in the database without a NOTIFY stops working once its entry expires', async () => {
@@ -220,14 +262,18 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     const sdk = shortTtl.client(k.key);
     await ask(sdk, uniqueTag('ttl'));
     await db.query('UPDATE "LiteLLM_VerificationToken" SET blocked = true WHERE token = $1', [k.token_id]);
-    await waitFor(async () => {
-      try {
-        await ask(sdk, uniqueTag('ttl'));
-        return false;
-      } catch (err) {
-        return err instanceof APIError && err.status === 401;
-      }
-    }, 3000, 50);
+    await waitFor(
+      async () => {
+        try {
+          await ask(sdk, uniqueTag('ttl'));
+          return false;
+        } catch (err) {
+          return err instanceof APIError && err.status === 401;
+        }
+      },
+      3000,
+      50,
+    );
     await expectRefused(ask(sdk, uniqueTag('ttl')), 401, /Key is blocked/);
   });
 
@@ -236,7 +282,8 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     const sdk = a.client(k.key);
     await ask(sdk, uniqueTag('listen'));
     // By name: after a heartbeat the backend's last query is no longer the LISTEN.
-    const listeners = () => db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'model-proxy-listen'`, [db.name]);
+    const listeners = () =>
+      db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'model-proxy-listen'`, [db.name]);
     const before = (await listeners()).map((r) => r.pid);
     expect(before.length).toBeGreaterThanOrEqual(3);
     await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'model-proxy-listen'`, [db.name]);
@@ -248,14 +295,18 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     // On the new connection a notice is seen again (the 60 s cache TTL is not what does it).
     await db.query('UPDATE "LiteLLM_VerificationToken" SET blocked = false WHERE token = $1', [k.token_id]);
     await db.query(`SELECT pg_notify('proxy_key_change', $1)`, [k.token_id]);
-    await waitFor(async () => {
-      try {
-        await ask(sdk, uniqueTag('listen'));
-        return true;
-      } catch {
-        return false;
-      }
-    }, 2000, 50);
+    await waitFor(
+      async () => {
+        try {
+          await ask(sdk, uniqueTag('listen'));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      2000,
+      50,
+    );
   });
 
   it('LISTEN over a link gone silent (no FIN, no RST): the heartbeat notices, reconnects, and the cache is dropped', async () => {
@@ -264,7 +315,11 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
     const via = new URL(db.url);
     via.hostname = '127.0.0.1';
     via.port = String(relay.port);
-    const relayed = await startTestProxy({ databaseUrl: via.toString(), models: [{ model_name: 'priced', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { output_cost_per_token: OUT } }], env: { LISTEN_HEARTBEAT_MS: '300' } });
+    const relayed = await startTestProxy({
+      databaseUrl: via.toString(),
+      models: [{ model_name: 'priced', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { output_cost_per_token: OUT } }],
+      env: { LISTEN_HEARTBEAT_MS: '300' },
+    });
     try {
       const k = await generateKey(a, {});
       const sdk = relayed.client(k.key);
@@ -272,14 +327,18 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
       expect(relay.freeze('LISTEN ')).toBe(1);
       await db.query('UPDATE "LiteLLM_VerificationToken" SET blocked = true WHERE token = $1', [k.token_id]);
       await db.query(`SELECT pg_notify('proxy_key_change', $1)`, [k.token_id]);
-      await waitFor(async () => {
-        try {
-          await ask(sdk, uniqueTag('silent'));
-          return false;
-        } catch (err) {
-          return err instanceof APIError && err.status === 401;
-        }
-      }, 4000, 100);
+      await waitFor(
+        async () => {
+          try {
+            await ask(sdk, uniqueTag('silent'));
+            return false;
+          } catch (err) {
+            return err instanceof APIError && err.status === 401;
+          }
+        },
+        4000,
+        100,
+      );
     } finally {
       await relayed.close();
       await relay.close();

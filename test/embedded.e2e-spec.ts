@@ -5,15 +5,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type ProxyApp } from '../src/bootstrap.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
-import {
-  type BuiltEntry,
-  killStrayProxies,
-  proxyEnv,
-  snapshotBuild,
-  spawnProxy,
-  tempDir,
-  type TempDir,
-} from './helpers/process.js';
+import { type BuiltEntry, killStrayProxies, proxyEnv, snapshotBuild, spawnProxy, tempDir, type TempDir } from './helpers/process.js';
 import { startTestProxy, type TestProxy } from './helpers/proxy.js';
 
 // DATABASE_URL unset: the proxy runs its own PostgreSQL from the `embedded-postgres` package in
@@ -50,9 +42,7 @@ describe('embedded PostgreSQL', { timeout: 90_000 }, () => {
 
     let proxy: ProxyApp | undefined = await startProxy(env(), { logger: captureLogger(logs) });
     try {
-      expect(logs.join('\n')).toMatch(
-        new RegExp(`embedded PostgreSQL initialised and started on 127\\.0\\.0\\.1:\\d+, data in ${join(dataDir, 'postgres')}`),
-      );
+      expect(logs.join('\n')).toMatch(new RegExp(`embedded PostgreSQL initialised and started on 127\\.0\\.0\\.1:\\d+, data in ${join(dataDir, 'postgres')}`));
       expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
       const ready = await readiness(proxy.url);
       expect(ready.status).toBe(200);

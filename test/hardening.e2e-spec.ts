@@ -108,7 +108,18 @@ describe('hardened surfaces', () => {
     it('a path that differs in case or by a trailing slash never reaches the handler (404, OpenAI envelope)', async () => {
       const k = await generate();
       const upstream = mock.requests.length;
-      for (const path of ['/METRICS', '/Metrics', '/metrics/', '/Key/Info', '/key/info/', '/HEALTH/readiness', '/health/readiness/', '/V1/models', '/v1/models/', '/Model/Info']) {
+      for (const path of [
+        '/METRICS',
+        '/Metrics',
+        '/metrics/',
+        '/Key/Info',
+        '/key/info/',
+        '/HEALTH/readiness',
+        '/health/readiness/',
+        '/V1/models',
+        '/v1/models/',
+        '/Model/Info',
+      ]) {
         await notFound(`${path}${path.toLowerCase().includes('key/info') ? `?key=${k.key}` : ''}`);
       }
       for (const path of ['/V1/chat/completions', '/v1/chat/completions/', '/v1/Chat/Completions']) {
@@ -125,7 +136,10 @@ describe('hardened surfaces', () => {
       expect((await app.fetch('/health/readiness', { key: null })).status).toBe(200);
       expect((await app.fetch('/health/liveliness', { key: null })).status).toBe(200);
       expect((await app.fetch('/v1/models')).status).toBe(200);
-      const chat = await app.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'plain', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 } });
+      const chat = await app.fetch('/v1/chat/completions', {
+        method: 'POST',
+        json: { model: 'plain', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 },
+      });
       expect(chat.status).toBe(200);
       expect((await app.fetch('/docs', { key: null })).status).toBe(200);
       // Swagger registers both itself.
@@ -181,7 +195,9 @@ describe('hardened surfaces', () => {
         }
       }
       for (const secret of Object.values(SECRET)) expect(createdText).not.toContain(secret);
-      const info = (await (await app.fetch('/model/info', { key: k.key })).json()) as { data: { model_name: string; litellm_params: Record<string, unknown>; model_info: Record<string, unknown> }[] };
+      const info = (await (await app.fetch('/model/info', { key: k.key })).json()) as {
+        data: { model_name: string; litellm_params: Record<string, unknown>; model_info: Record<string, unknown> }[];
+      };
       const db = info.data.find((m) => m.model_name === 'db-creds')!;
       // What is not secret stays readable.
       expect(db.litellm_params.api_base).toBe('http://***:***@127.0.0.1:9/v1?api_key=***');

@@ -38,7 +38,13 @@ describe('hostile clients: bounds, stalls and slots', () => {
     gemma = await startMockVllm({ model: GEMMA });
     app = await startTestProxy({
       databaseUrl: db.url,
-      models: [{ model_name: 'gemma', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { input_cost_per_token: 0.0000002, output_cost_per_token: 0.0000008 } }],
+      models: [
+        {
+          model_name: 'gemma',
+          litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+          model_info: { input_cost_per_token: 0.0000002, output_cost_per_token: 0.0000008 },
+        },
+      ],
       env: {
         MAX_REQUEST_BODY_BYTES: String(MAX_BODY),
         MAX_INFLIGHT_BODY_BYTES: String(2 * MAX_BODY),
@@ -60,7 +66,12 @@ describe('hostile clients: bounds, stalls and slots', () => {
     it('deeply nested JSON is a 400 naming the limit, and the key is not locked out afterwards', async () => {
       const key = await generateKey(app, { max_parallel_requests: 1 });
       const deep = '['.repeat(10_000) + ']'.repeat(10_000);
-      const res = await app.fetch('/v1/chat/completions', { method: 'POST', key: key.key, headers: { 'content-type': 'application/json' }, body: `{"model":"gemma","messages":[{"role":"user","content":"x"}],"extra":${deep}}` });
+      const res = await app.fetch('/v1/chat/completions', {
+        method: 'POST',
+        key: key.key,
+        headers: { 'content-type': 'application/json' },
+        body: `{"model":"gemma","messages":[{"role":"user","content":"x"}],"extra":${deep}}`,
+      });
       const err = await expectErrorEnvelope(res, 400);
       expect(err.message).toMatch(/nested too deeply.*32.*MAX_JSON_DEPTH/);
       // The parallel slot was given back: the next request passes.

@@ -66,12 +66,18 @@ describe('key limits and changes across instances', () => {
   function slowChat(app: TestProxy, key: string, tag: string, stream = false) {
     const body = withMock(withFields({ ...params('a', 'slow', 10), stream }, { test_tag: tag }), { inter_token_ms: 100 });
     return stream
-      ? app.client(key).chat.completions.create({ ...body, stream: true }).then(async (s) => {
-          let text = '';
-          for await (const chunk of s) text += chunk.choices[0]?.delta?.content ?? '';
-          return text;
-        })
-      : app.client(key).chat.completions.create({ ...body, stream: false }).then((r) => r.choices[0].message.content ?? '');
+      ? app
+          .client(key)
+          .chat.completions.create({ ...body, stream: true })
+          .then(async (s) => {
+            let text = '';
+            for await (const chunk of s) text += chunk.choices[0]?.delta?.content ?? '';
+            return text;
+          })
+      : app
+          .client(key)
+          .chat.completions.create({ ...body, stream: false })
+          .then((r) => r.choices[0].message.content ?? '');
   }
 
   async function apiError(call: Promise<unknown>): Promise<ApiErr> {

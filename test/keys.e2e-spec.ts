@@ -73,8 +73,7 @@ describe('virtual keys', () => {
     return ((await res.json()) as { info: KeyView }).info;
   }
 
-  const chat = (key: string, model = 'a') =>
-    app.client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 2 });
+  const chat = (key: string, model = 'a') => app.client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 2 });
 
   /** The SDK's error for a call that must fail (fails the test when it succeeds). */
   async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -180,7 +179,9 @@ describe('virtual keys', () => {
       const nulled = await generate({ duration: null });
       expect(omitted.expires).toBeNull();
       expect(nulled.expires).toBeNull();
-      const rows = await db.query<{ expires: Date | null }>(`SELECT expires FROM "LiteLLM_VerificationToken" WHERE token = ANY($1)`, [[omitted.token_id, nulled.token_id]]);
+      const rows = await db.query<{ expires: Date | null }>(`SELECT expires FROM "LiteLLM_VerificationToken" WHERE token = ANY($1)`, [
+        [omitted.token_id, nulled.token_id],
+      ]);
       expect(rows).toEqual([{ expires: null }, { expires: null }]);
     });
 
@@ -382,7 +383,11 @@ describe('virtual keys', () => {
       const k = await generate({ key_alias: `self-${uniqueTag('info')}` });
       const other = await generate();
       // As LiteLLM: `key` is what was asked for (the caller's hash when omitted); `info` has no `token`.
-      for (const [query, asked] of [['', k.token_id], [`?key=${k.key}`, k.key], [`?key=${k.token_id}`, k.token_id]]) {
+      for (const [query, asked] of [
+        ['', k.token_id],
+        [`?key=${k.key}`, k.key],
+        [`?key=${k.token_id}`, k.token_id],
+      ]) {
         const res = await app.fetch(`/key/info${query}`, { key: k.key });
         expect(res.status, query).toBe(200);
         const body = (await res.json()) as { key: string; info: KeyView };
@@ -527,7 +532,9 @@ describe('virtual keys', () => {
       const body = (await res.json()) as { deleted_keys: string[] };
       expect([...body.deleted_keys].sort()).toEqual([byKey.key, byHash.token_id, alias].sort());
       for (const k of [byKey, byAlias, byHash]) await expectRefused(k.key, 401, /Invalid proxy server token/);
-      expect(await db.query(`SELECT 1 FROM "LiteLLM_VerificationToken" WHERE token = ANY($1)`, [[byKey.token_id, byAlias.token_id, byHash.token_id]])).toEqual([]);
+      expect(await db.query(`SELECT 1 FROM "LiteLLM_VerificationToken" WHERE token = ANY($1)`, [[byKey.token_id, byAlias.token_id, byHash.token_id]])).toEqual(
+        [],
+      );
     });
 
     it('deletes the keys that exist and names the others, as LiteLLM does; none existing is a 404 naming them', async () => {

@@ -17,7 +17,9 @@ const MODEL_ID = 'mock/redis-outage-model';
 
 /** `redis-server` on `port`, in the foreground; resolves once it accepts connections. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor(() => /Ready to accept connections/.test(out) || child.exitCode !== null, 10_000);
@@ -123,10 +125,14 @@ describe('rate limits when Redis stalls or goes away', { timeout: 60_000 }, () =
 
     // Counted in Redis again within a few seconds of it answering.
     const before = await countedInRedis(token);
-    await waitFor(async () => {
-      await chat(key);
-      return (await countedInRedis(token)) > before;
-    }, 8_000, 200);
+    await waitFor(
+      async () => {
+        await chat(key);
+        return (await countedInRedis(token)) > before;
+      },
+      8_000,
+      200,
+    );
     expect(metric(await metrics(), 'model_proxy_redis_up')).toBe(1);
     expect(lines.some((l) => /Redis is back/.test(l))).toBe(true);
     // What the stall left half-done (a slot taken for a request counted in memory) is undone.
@@ -153,10 +159,14 @@ describe('rate limits when Redis stalls or goes away', { timeout: 60_000 }, () =
 
     redis = await startRedis(port);
     await waitFor(async () => probe.status === 'ready', 5_000, 100);
-    await waitFor(async () => {
-      await chat(key);
-      return (await countedInRedis(token)) > 0;
-    }, 8_000, 200);
+    await waitFor(
+      async () => {
+        await chat(key);
+        return (await countedInRedis(token)) > 0;
+      },
+      8_000,
+      200,
+    );
     expect(metric(await metrics(), 'model_proxy_redis_up')).toBe(1);
   });
 });

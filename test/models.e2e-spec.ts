@@ -38,7 +38,11 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     mock = await startMockVllm({ model: 'google/gemma-4-31b', apiKey: UPSTREAM_SECRET });
-    const config = { databaseUrl: db.url, env, models: [{ model_name: 'from-config', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_SECRET } }] };
+    const config = {
+      databaseUrl: db.url,
+      env,
+      models: [{ model_name: 'from-config', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_SECRET } }],
+    };
     [a, b] = await Promise.all([startTestProxy(config), startTestProxy(config)]);
   });
   afterAll(async () => {
@@ -50,7 +54,11 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
   it('adds a model that serves at once here and within a second on the other instance, encrypted at rest', async () => {
     const res = await a.fetch('/model/new', {
       method: 'POST',
-      json: { model_name: 'live-a', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_SECRET }, model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 } },
+      json: {
+        model_name: 'live-a',
+        litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_SECRET },
+        model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 },
+      },
     });
     expect(res.status).toBe(200);
     const created = (await res.json()) as { model_info: { id: string; db_model: boolean }; litellm_params: { api_key: string } };
@@ -74,7 +82,9 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
   });
 
   it('lists config and database deployments with the source marked and secrets masked', async () => {
-    const info = (await (await a.fetch('/model/info')).json()) as { data: Array<{ model_name: string; model_info: { db_model: boolean }; litellm_params: Record<string, unknown> }> };
+    const info = (await (await a.fetch('/model/info')).json()) as {
+      data: Array<{ model_name: string; model_info: { db_model: boolean }; litellm_params: Record<string, unknown> }>;
+    };
     const byName = Object.fromEntries(info.data.map((d) => [d.model_name, d]));
     expect(byName['from-config'].model_info.db_model).toBe(false);
     expect(byName['live-a'].model_info.db_model).toBe(true);
@@ -86,7 +96,10 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
   it('changes prices live, and the cost booked changes with them', async () => {
     const info = (await (await a.fetch('/model/info')).json()) as { data: Array<{ model_name: string; model_info: { id: string } }> };
     const id = info.data.find((d) => d.model_name === 'live-a')!.model_info.id;
-    const upd = await a.fetch('/model/update', { method: 'POST', json: { model_id: id, model_info: { input_cost_per_token: 0.01, output_cost_per_token: 0.02 } } });
+    const upd = await a.fetch('/model/update', {
+      method: 'POST',
+      json: { model_id: id, model_info: { input_cost_per_token: 0.01, output_cost_per_token: 0.02 } },
+    });
     expect(upd.status).toBe(200);
     await waitFor(async () => {
       const i = (await (await b.fetch(`/model/info?litellm_model_id=${id}`)).json()) as { data: Array<{ model_info: { input_cost_per_token: number } }> };
@@ -103,7 +116,10 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ model_name: 'x', litellm_params: { model: 'google/x', api_base: mock.url } }, 'litellm_params.model'],
       [{ model_name: 'x', litellm_params: { model: 'openai/x', api_base: 'ftp://nope' } }, 'litellm_params.api_base'],
-      [{ model_name: 'x', litellm_params: { model: 'openai/x', api_base: mock.url }, model_info: { input_cost_per_token: -1 } }, 'model_info.input_cost_per_token'],
+      [
+        { model_name: 'x', litellm_params: { model: 'openai/x', api_base: mock.url }, model_info: { input_cost_per_token: -1 } },
+        'model_info.input_cost_per_token',
+      ],
       [{ litellm_params: { model: 'openai/x', api_base: mock.url } }, 'model_name'],
     ];
     for (const [json, field] of cases) {
@@ -124,12 +140,16 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       const dead = `http://127.0.0.1:${await closedPort()}/v1`;
-      const res = await a.fetch('/model/new', { method: 'POST', json: { model_name: 'flaky', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: dead, api_key: UPSTREAM_SECRET } } });
+      const res = await a.fetch('/model/new', {
+        method: 'POST',
+        json: { model_name: 'flaky', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: dead, api_key: UPSTREAM_SECRET } },
+      });
       ids.push(((await res.json()) as { model_info: { id: string } }).model_info.id);
     }
     // Every try fails: within a few requests both have failed > 50% of ≥ 5 tries and cool down.
     let status = 0;
-    for (let i = 0; i < 10 && status !== 503; i++) status = (await a.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'flaky', messages: [] } })).status;
+    for (let i = 0; i < 10 && status !== 503; i++)
+      status = (await a.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'flaky', messages: [] } })).status;
     expect(status).toBe(503);
     expect((await a.fetch('/model/update', { method: 'POST', json: { model_id: ids[0], litellm_params: { api_base: mock.url } } })).status).toBe(200);
     expect((await chat(a, 'flaky')).choices).toHaveLength(1);
@@ -142,7 +162,10 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
       api_base: await referenceEncrypt(mock.url, SALT_KEY),
       api_key: await referenceEncrypt(UPSTREAM_SECRET, SALT_KEY),
     };
-    await db.query(`INSERT INTO "LiteLLM_ProxyModelTable" (model_id, model_name, litellm_params, model_info) VALUES ('from-litellm', 'litellm-made', $1, '{"id":"from-litellm"}')`, [JSON.stringify(params)]);
+    await db.query(
+      `INSERT INTO "LiteLLM_ProxyModelTable" (model_id, model_name, litellm_params, model_info) VALUES ('from-litellm', 'litellm-made', $1, '{"id":"from-litellm"}')`,
+      [JSON.stringify(params)],
+    );
     await db.query(`SELECT pg_notify('proxy_model_change', 'from-litellm')`);
     await waitFor(async () => (await a.fetch('/v1/models')).text().then((t) => t.includes('litellm-made')), 1000);
     expect((await chat(a, 'litellm-made')).choices[0].message.content).toBe('tok tok tok tok ');
@@ -178,7 +201,12 @@ describe('live model management (STORE_MODEL_IN_DB)', () => {
 
   it('re-reads the config file on POST /config/reload, refusing a bad file while the old config serves', async () => {
     const configPath = `${a.dir}/config.yaml`;
-    writeFileSync(configPath, JSON.stringify({ model_list: [{ model_name: 'reloaded', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_SECRET } }] }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        model_list: [{ model_name: 'reloaded', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_SECRET } }],
+      }),
+    );
     const ok = await a.fetch('/config/reload', { method: 'POST' });
     expect(ok.status).toBe(200);
     expect((await chat(a, 'reloaded')).choices).toHaveLength(1);

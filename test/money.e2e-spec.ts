@@ -72,7 +72,8 @@ describe('money: one charge per served request, streams billed for what they del
     expect(rows).toHaveLength(n);
     return rows;
   }
-  const keySpend = async (token: string) => (await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = $1', [token]))[0].spend;
+  const keySpend = async (token: string) =>
+    (await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = $1', [token]))[0].spend;
 
   describe('request identity', () => {
     it('three requests with one x-request-id are three rows and three charges', async () => {
@@ -81,7 +82,9 @@ describe('money: one charge per served request, streams billed for what they del
       const sdk = app.client(key.key);
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const { data, response } = await sdk.chat.completions.create({ model: 'gemma', messages: user('a b c'), max_tokens: 2, user: tag }, { headers: { 'x-request-id': 'same-id-every-time' } }).withResponse();
+        const { data, response } = await sdk.chat.completions
+          .create({ model: 'gemma', messages: user('a b c'), max_tokens: 2, user: tag }, { headers: { 'x-request-id': 'same-id-every-time' } })
+          .withResponse();
         expect(response.headers.get('x-request-id')).toBe('same-id-every-time');
         ids.push(data.id);
       }
@@ -130,7 +133,9 @@ describe('money: one charge per served request, streams billed for what they del
       const controller = new AbortController();
       const stream = await app
         .client(key.key)
-        .chat.completions.create(withMock({ model: 'gemma', messages: user('a b c d'), max_tokens: 200, stream: true, user: tag }, { inter_token_ms: 20 }), { signal: controller.signal });
+        .chat.completions.create(withMock({ model: 'gemma', messages: user('a b c d'), max_tokens: 200, stream: true, user: tag }, { inter_token_ms: 20 }), {
+          signal: controller.signal,
+        });
       let received = 0;
       try {
         for await (const chunk of stream) {
@@ -153,7 +158,9 @@ describe('money: one charge per served request, streams billed for what they del
 
     it('a backend that drops the stream midway: billed for the chunks delivered', async () => {
       const tag = uniqueTag('drop');
-      const stream = await app.client().chat.completions.create(withMock({ model: 'gemma', messages: user('a b'), max_tokens: 50, stream: true, user: tag }, { fault: 'drop' }));
+      const stream = await app
+        .client()
+        .chat.completions.create(withMock({ model: 'gemma', messages: user('a b'), max_tokens: 50, stream: true, user: tag }, { fault: 'drop' }));
       const got: ChatCompletionChunk[] = [];
       await expect(
         (async () => {
@@ -169,7 +176,9 @@ describe('money: one charge per served request, streams billed for what they del
 
     it('a stream past its deployment timeout: billed for the chunks delivered before it', async () => {
       const tag = uniqueTag('stall');
-      const stream = await app.client().chat.completions.create(withMock({ model: 'short-timeout', messages: user('a'), max_tokens: 5, stream: true, user: tag }, { inter_token_ms: 2000 }));
+      const stream = await app
+        .client()
+        .chat.completions.create(withMock({ model: 'short-timeout', messages: user('a'), max_tokens: 5, stream: true, user: tag }, { inter_token_ms: 2000 }));
       await expect(
         (async () => {
           for await (const chunk of stream) void chunk;
@@ -183,7 +192,13 @@ describe('money: one charge per served request, streams billed for what they del
 
     it('shows the client only the usage it asked for', async () => {
       const chunksOf = async (stream_options?: Record<string, boolean>) => {
-        const s = await app.client().chat.completions.create({ model: 'gemma', messages: user('a b c'), max_tokens: 3, stream: true, ...(stream_options ? { stream_options } : {}) } as never);
+        const s = await app.client().chat.completions.create({
+          model: 'gemma',
+          messages: user('a b c'),
+          max_tokens: 3,
+          stream: true,
+          ...(stream_options ? { stream_options } : {}),
+        } as never);
         const out: ChatCompletionChunk[] = [];
         for await (const c of s as unknown as AsyncIterable<ChatCompletionChunk>) out.push(c);
         return out;
@@ -215,4 +230,3 @@ describe('money: one charge per served request, streams billed for what they del
     }
   });
 });
-

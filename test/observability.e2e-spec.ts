@@ -41,7 +41,13 @@ describe('metrics and logs', () => {
       logger: pino({ level: 'debug' }, sink),
       // The fault below must not cool the only deployment down for the tests after it.
       settings: { router_settings: { allowed_fails: 100 } },
-      models: [{ model_name: 'gemma', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_KEY }, model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 } }],
+      models: [
+        {
+          model_name: 'gemma',
+          litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url, api_key: UPSTREAM_KEY },
+          model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 },
+        },
+      ],
     });
   });
   afterAll(async () => {
@@ -92,13 +98,25 @@ describe('metrics and logs', () => {
     const answer = await app.client(virtualKey).chat.completions.create({ model: 'gemma', messages: [{ role: 'user', content: prompt }], max_tokens: 3 });
     await app.fetch(`/key/info?key=${virtualKey}`);
     await app.fetch('/v1/models', { key: null, headers: { 'x-litellm-api-key': virtualKey } });
-    await app.fetch('/model/new', { method: 'POST', json: { model_name: 'm2', litellm_params: { model: 'openai/x', api_base: mock.url, api_key: 'sk-model-secret-777' } } });
+    await app.fetch('/model/new', {
+      method: 'POST',
+      json: { model_name: 'm2', litellm_params: { model: 'openai/x', api_base: mock.url, api_key: 'sk-model-secret-777' } },
+    });
     await app.fetch('/v1/chat/completions', { method: 'POST', key: 'sk-wrong-key-12345678', json: { model: 'gemma', messages: [] } });
 
     const requestLines = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request' && l.model === 'gemma');
     expect(requestLines.some((l) => l.status === 200 && l.tokens_out === 3 && typeof l.ms === 'number' && typeof l.req_id === 'string')).toBe(true);
     const all = lines.join('\n');
-    for (const secret of [MASTER_KEY, virtualKey, UPSTREAM_KEY, 'sk-model-secret-777', 'sk-wrong-key-12345678', 'scrape-token-123', prompt, answer.choices[0].message.content!]) {
+    for (const secret of [
+      MASTER_KEY,
+      virtualKey,
+      UPSTREAM_KEY,
+      'sk-model-secret-777',
+      'sk-wrong-key-12345678',
+      'scrape-token-123',
+      prompt,
+      answer.choices[0].message.content!,
+    ]) {
       expect(all).not.toContain(secret);
     }
   });

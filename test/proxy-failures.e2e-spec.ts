@@ -30,7 +30,25 @@ describe('proxy: failures as the SDK sees them', () => {
   let app: TestProxy;
   let client: OpenAI;
   const mocks: Record<string, MockVllm> = {};
-  const names = ['main', 'retryBad', 'retryGood', 'brokenA', 'brokenB', 'lonely', 'coolBad', 'coolGood', 'refusedGood', 'resetBad', 'resetGood', 'slow', 'slowStream', 'disconnect', 'dropWhole', 'dropRaw', 'dropSdk'] as const;
+  const names = [
+    'main',
+    'retryBad',
+    'retryGood',
+    'brokenA',
+    'brokenB',
+    'lonely',
+    'coolBad',
+    'coolGood',
+    'refusedGood',
+    'resetBad',
+    'resetGood',
+    'slow',
+    'slowStream',
+    'disconnect',
+    'dropWhole',
+    'dropRaw',
+    'dropSdk',
+  ] as const;
   type Name = (typeof names)[number];
   const mock = (name: Name): MockVllm => mocks[name];
 
@@ -130,7 +148,10 @@ describe('proxy: failures as the SDK sees them', () => {
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       expect(err.error).toMatchObject({ message: 'mock bad request', code: '400' });
 
-      const error = await expectErrorEnvelope(await app.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'gemma', messages: user('hi'), mock: { fault: '400' } } }), 400);
+      const error = await expectErrorEnvelope(
+        await app.fetch('/v1/chat/completions', { method: 'POST', json: { model: 'gemma', messages: user('hi'), mock: { fault: '400' } } }),
+        400,
+      );
       expect(error.message).toBe('mock bad request');
     });
 
@@ -221,12 +242,19 @@ describe('proxy: failures as the SDK sees them', () => {
 
     it('a stream that stalls past the timeout ends with a 408 error event', async () => {
       const started = Date.now();
-      const res = await app.fetch('/v1/chat/completions', { method: 'POST', json: { ...streamOf('slow-stream', uniqueTag('stall'), 3), mock: { inter_token_ms: 5000 } } });
+      const res = await app.fetch('/v1/chat/completions', {
+        method: 'POST',
+        json: { ...streamOf('slow-stream', uniqueTag('stall'), 3), mock: { inter_token_ms: 5000 } },
+      });
       const text = await res.text();
       expect(Date.now() - started).toBeLessThan(2500);
       expect(text).toContain(JSON.stringify(TOKEN));
       expect(text).not.toContain('[DONE]');
-      const last = text.split('\n\n').filter((e) => e !== '').at(-1) ?? '';
+      const last =
+        text
+          .split('\n\n')
+          .filter((e) => e !== '')
+          .at(-1) ?? '';
       expect(JSON.parse(last.slice('data: '.length))).toMatchObject({ error: { type: 'timeout', code: '408' } });
     });
   });
@@ -283,7 +311,10 @@ describe('proxy: failures as the SDK sees them', () => {
     });
 
     it('a backend that dies mid-stream ends the SSE with an error event, never [DONE]', async () => {
-      const res = await app.fetch('/v1/chat/completions', { method: 'POST', json: { ...streamOf('drop-raw', uniqueTag('drop'), 10), mock: { fault: 'drop' } } });
+      const res = await app.fetch('/v1/chat/completions', {
+        method: 'POST',
+        json: { ...streamOf('drop-raw', uniqueTag('drop'), 10), mock: { fault: 'drop' } },
+      });
       expect(res.status).toBe(200);
       const text = await res.text();
       expect(text).not.toContain('[DONE]');

@@ -115,7 +115,9 @@ describe('proxy: OpenAI routes through the SDK', () => {
       expect(done.choices[0].text).toBe(TOKEN.repeat(4));
       expect(done.usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 });
 
-      const stream = await client.completions.create(withFields({ model: 'gemma-4-31b', prompt: 'once', max_tokens: 3, stream: true as const }, { test_tag: tag }));
+      const stream = await client.completions.create(
+        withFields({ model: 'gemma-4-31b', prompt: 'once', max_tokens: 3, stream: true as const }, { test_tag: tag }),
+      );
       let text = '';
       for await (const chunk of stream) {
         expect(chunk.usage ?? null).toBeNull();
@@ -154,7 +156,10 @@ describe('proxy: OpenAI routes through the SDK', () => {
       expect(embed.status).toBe(200);
       expect(((await embed.json()) as { data: Array<{ embedding: number[] }> }).data[0].embedding).toHaveLength(8);
 
-      const stream = await app.fetch('/chat/completions', { method: 'POST', json: { model: 'gemma-4-31b', messages: user('hi'), max_tokens: 2, stream: true } });
+      const stream = await app.fetch('/chat/completions', {
+        method: 'POST',
+        json: { model: 'gemma-4-31b', messages: user('hi'), max_tokens: 2, stream: true },
+      });
       expect(stream.status).toBe(200);
       expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
       expect(await stream.text()).toMatch(/data: \[DONE\]\n\n$/);
@@ -320,10 +325,23 @@ describe('proxy: OpenAI routes through the SDK', () => {
     const stream = await client.chat.completions.create({ model: 'gemma-4-31b', messages: user('and these'), max_tokens: 4, user: tag, stream: true });
     let streamId = '';
     for await (const chunk of stream) streamId = chunk.id;
-    const failed = await client.chat.completions.create(withMock({ model: 'gemma-4-31b', messages: user('fail'), user: tag }, { fault: '400' })).catch((e: unknown) => e);
+    const failed = await client.chat.completions
+      .create(withMock({ model: 'gemma-4-31b', messages: user('fail'), user: tag }, { fault: '400' }))
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(OpenAI.BadRequestError);
 
-    type Row = { request_id: string; call_type: string; model: string; model_group: string; prompt_tokens: number; completion_tokens: number; total_tokens: number; spend: number; status: string; api_base: string };
+    type Row = {
+      request_id: string;
+      call_type: string;
+      model: string;
+      model_group: string;
+      prompt_tokens: number;
+      completion_tokens: number;
+      total_tokens: number;
+      spend: number;
+      status: string;
+      api_base: string;
+    };
     let rows: Row[] = [];
     await waitFor(async () => {
       rows = await db.query<Row>('SELECT * FROM "LiteLLM_SpendLogs" WHERE "user" = $1 ORDER BY "startTime"', [tag]);
@@ -331,17 +349,39 @@ describe('proxy: OpenAI routes through the SDK', () => {
     });
     expect(rows).toHaveLength(3);
     const [plain, streamed, failure] = rows;
-    expect(plain).toMatchObject({ request_id: done.id, call_type: 'acompletion', model: GEMMA, model_group: 'gemma-4-31b', prompt_tokens: 4, completion_tokens: 6, total_tokens: 10, status: 'success', api_base: gemma.url });
+    expect(plain).toMatchObject({
+      request_id: done.id,
+      call_type: 'acompletion',
+      model: GEMMA,
+      model_group: 'gemma-4-31b',
+      prompt_tokens: 4,
+      completion_tokens: 6,
+      total_tokens: 10,
+      status: 'success',
+      api_base: gemma.url,
+    });
     expect(plain.spend).toBeCloseTo(4 * PRICE_IN + 6 * PRICE_OUT, 12);
     // The client did not ask for usage; the proxy did, so the stream is still booked.
-    expect(streamed).toMatchObject({ request_id: streamId, model: GEMMA, model_group: 'gemma-4-31b', prompt_tokens: 2, completion_tokens: 4, total_tokens: 6, status: 'success' });
+    expect(streamed).toMatchObject({
+      request_id: streamId,
+      model: GEMMA,
+      model_group: 'gemma-4-31b',
+      prompt_tokens: 2,
+      completion_tokens: 4,
+      total_tokens: 6,
+      status: 'success',
+    });
     expect(streamed.spend).toBeCloseTo(2 * PRICE_IN + 4 * PRICE_OUT, 12);
     expect(failure).toMatchObject({ model: GEMMA, model_group: 'gemma-4-31b', status: 'failure', total_tokens: 0, spend: 0 });
   });
 
   describe('simple-shuffle', () => {
     const send = (alias: string, tag: string, count: number) =>
-      Promise.all(Array.from({ length: count }, () => client.chat.completions.create(withFields({ model: alias, messages: user('x'), max_tokens: 1 }, { test_tag: tag }))));
+      Promise.all(
+        Array.from({ length: count }, () =>
+          client.chat.completions.create(withFields({ model: alias, messages: user('x'), max_tokens: 1 }, { test_tag: tag })),
+        ),
+      );
 
     it('spreads traffic over the deployments of an alias', async () => {
       const tag = uniqueTag('shuffle');

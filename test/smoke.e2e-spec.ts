@@ -26,7 +26,12 @@ describe(`smoke: the built proxy on Node ${process.version}`, { timeout: 90_000 
     [db, entry, mock] = await Promise.all([createTestDatabase(), snapshotBuild(), startMockVllm({ model: MODEL })]);
     dir = tempDir('mp-smoke-');
     const model = { model: `openai/${MODEL}`, api_base: mock.url };
-    dir.file('config.yaml', JSON.stringify({ model_list: [{ model_name: 'gemma', litellm_params: model, model_info: { input_cost_per_token: PRICE_IN, output_cost_per_token: PRICE_OUT } }] }));
+    dir.file(
+      'config.yaml',
+      JSON.stringify({
+        model_list: [{ model_name: 'gemma', litellm_params: model, model_info: { input_cost_per_token: PRICE_IN, output_cost_per_token: PRICE_OUT } }],
+      }),
+    );
     proc = spawnProxy(entry, proxyEnv(dir.path, db.url, { SPEND_FLUSH_MS: '50' }), dir.path);
     url = await proc.listening();
   });
@@ -54,7 +59,13 @@ describe(`smoke: the built proxy on Node ${process.version}`, { timeout: 90_000 
     expect(answer.choices[0].message.content).toBeTruthy();
     expect(answer.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: 4 });
 
-    const stream = await client.chat.completions.create({ model: 'gemma', messages: [{ role: 'user', content: 'one two' }], max_tokens: 3, stream: true, user });
+    const stream = await client.chat.completions.create({
+      model: 'gemma',
+      messages: [{ role: 'user', content: 'one two' }],
+      max_tokens: 3,
+      stream: true,
+      user,
+    });
     let text = '';
     let finish: string | null = null;
     for await (const chunk of stream) {

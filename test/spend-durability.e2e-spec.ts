@@ -40,7 +40,8 @@ describe('spend writer: bad data never stops billing', () => {
     await db?.drop();
   });
 
-  const keySpend = async (token: string) => (await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = $1', [token]))[0].spend;
+  const keySpend = async (token: string) =>
+    (await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = $1', [token]))[0].spend;
 
   it('"user": "\\u0000" and a lone surrogate are booked (as U+FFFD) and do not hold back other keys', async () => {
     const writer = app.proxy.app.get(SpendWriter);
@@ -86,7 +87,10 @@ describe('spend writer: bad data never stops billing', () => {
       const rows = await db.query('SELECT 1 FROM "LiteLLM_SpendLogs" WHERE "user" = $1', [ok]);
       expect(rows).toHaveLength(6);
       expectMoney(await keySpend(key.token_id), 6 * costOf(PRICES, 5, 2));
-      const lines = readFileSync(join(app.dir, '.data', 'spend-dead-letter.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = readFileSync(join(app.dir, '.data', 'spend-dead-letter.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ error: { code: '22023' }, entry: { requestId: refused, user: poison, apiKey: key.token_id } });
       const metrics = await (await app.fetch('/metrics')).text();
@@ -146,7 +150,10 @@ describe('spend writer: a statement that hangs cannot hold shutdown', () => {
     try {
       await waitFor(async () => (await db.query('SELECT 1 FROM "LiteLLM_SpendLogs" WHERE api_key = $1', [key.token_id])).length === 6, 5000);
       await sleep(300);
-      expectMoney((await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = $1', [key.token_id]))[0].spend, costOf(PRICES, 2, 2) + 5 * costOf(PRICES, 3, 2));
+      expectMoney(
+        (await db.query<{ spend: number }>('SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = $1', [key.token_id]))[0].spend,
+        costOf(PRICES, 2, 2) + 5 * costOf(PRICES, 3, 2),
+      );
       // Replayed and written: the journal is gone.
       expect(existsSync(join(dataDir, 'spend-journal')) ? readdirSync(join(dataDir, 'spend-journal')) : []).toEqual([]);
     } finally {

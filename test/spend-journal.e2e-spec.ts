@@ -133,7 +133,12 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
 
   it('disable_spend_logs: spend booked while PostgreSQL is down and left at close() is in the key total once after the restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mp-journal-nolog-'));
-    const opts = { databaseUrl: url, models: [model(gemma.url)], settings: { general_settings: { disable_spend_logs: true } }, env: { PROXY_DATA_DIR: dataDir, SPEND_SHUTDOWN_FLUSH_MS: '1000' } };
+    const opts = {
+      databaseUrl: url,
+      models: [model(gemma.url)],
+      settings: { general_settings: { disable_spend_logs: true } },
+      env: { PROXY_DATA_DIR: dataDir, SPEND_SHUTDOWN_FLUSH_MS: '1000' },
+    };
     try {
       const app = await startTestProxy(opts);
       const key = await generateKey(app, {});
@@ -165,7 +170,11 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
       const env = proxyEnv(work.path, url, { SPEND_FLUSH_MS: '100' });
       const first = spawnProxy(entry, env, work.path);
       const base = await first.listening();
-      const res = await fetch(`${base}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await fetch(`${base}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       const key = (await res.json()) as { key: string; token_id: string };
       const sdk = new OpenAI({ baseURL: `${base}/v1`, apiKey: key.key, maxRetries: 0 });
       await sdk.chat.completions.create({ model: 'gemma', messages: user(words(2)), max_tokens: 2 });

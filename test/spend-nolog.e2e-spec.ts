@@ -17,7 +17,13 @@ describe('general_settings.disable_spend_logs', () => {
     mock = await startMockVllm({ model: 'google/gemma-4-31b' });
     app = await startTestProxy({
       databaseUrl: db.url,
-      models: [{ model_name: 'gemma', litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url }, model_info: { input_cost_per_token: PRICES.input, output_cost_per_token: PRICES.output } }],
+      models: [
+        {
+          model_name: 'gemma',
+          litellm_params: { model: 'openai/google/gemma-4-31b', api_base: mock.url },
+          model_info: { input_cost_per_token: PRICES.input, output_cost_per_token: PRICES.output },
+        },
+      ],
       settings: { general_settings: { disable_spend_logs: true } },
     });
   });

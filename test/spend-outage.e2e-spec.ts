@@ -124,13 +124,17 @@ describe('spend: a database outage in the middle of a burst', () => {
     expect(seen.upAt).toBeLessThan(TOTAL);
 
     const count = async () => Number((await db.query('SELECT count(*) AS n FROM "LiteLLM_SpendLogs" WHERE "user" = $1', [tag])).rows[0].n);
-    await waitFor(async () => {
-      try {
-        return (await count()) >= TOTAL + 1 && writer.queueDepth === 0;
-      } catch {
-        return false;
-      }
-    }, 15_000, 100);
+    await waitFor(
+      async () => {
+        try {
+          return (await count()) >= TOTAL + 1 && writer.queueDepth === 0;
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+      100,
+    );
     await sleep(200);
 
     const { rows } = await db.query<{ n: number; distinct_ids: number; failed: number; s: number }>(
@@ -166,7 +170,11 @@ describe('spend: shutdown writes what is pending', () => {
       const tag = uniqueTag('shutdown');
       const key = await generateKey(app, {});
       const sdk = app.client(key.key);
-      const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => sdk.chat.completions.create({ model: 'gemma', messages: user(words(i + 1)), max_tokens: 2, user: tag }).then((r) => r.id)));
+      const ids = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          sdk.chat.completions.create({ model: 'gemma', messages: user(words(i + 1)), max_tokens: 2, user: tag }).then((r) => r.id),
+        ),
+      );
       const expected = Array.from({ length: 10 }, (_, i) => costOf(PRICES, i + 1, 2)).reduce((a, b) => a + b, 0);
       // Nothing written yet: the interval has not come round.
       expect(await db.query('SELECT 1 FROM "LiteLLM_SpendLogs" WHERE "user" = $1', [tag])).toEqual([]);

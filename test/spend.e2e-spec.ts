@@ -32,10 +32,26 @@ describe('spend: accounting, budgets and reports', () => {
     gemma = await startMockVllm({ model: GEMMA });
     const dead = `http://127.0.0.1:${await closedPort()}/v1`;
     const models = [
-      { model_name: 'gemma', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { input_cost_per_token: CHAT.input, output_cost_per_token: CHAT.output } },
-      { model_name: 'gemma-embed', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { input_cost_per_token: EMBED.input, output_cost_per_token: EMBED.output } },
-      { model_name: 'report-model', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url }, model_info: { input_cost_per_token: REPORT.input, output_cost_per_token: REPORT.output } },
-      { model_name: 'dead', litellm_params: { model: `openai/${GEMMA}`, api_base: dead }, model_info: { input_cost_per_token: CHAT.input, output_cost_per_token: CHAT.output } },
+      {
+        model_name: 'gemma',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+        model_info: { input_cost_per_token: CHAT.input, output_cost_per_token: CHAT.output },
+      },
+      {
+        model_name: 'gemma-embed',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+        model_info: { input_cost_per_token: EMBED.input, output_cost_per_token: EMBED.output },
+      },
+      {
+        model_name: 'report-model',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url },
+        model_info: { input_cost_per_token: REPORT.input, output_cost_per_token: REPORT.output },
+      },
+      {
+        model_name: 'dead',
+        litellm_params: { model: `openai/${GEMMA}`, api_base: dead },
+        model_info: { input_cost_per_token: CHAT.input, output_cost_per_token: CHAT.output },
+      },
     ];
     const settings = { litellm_settings: { num_retries: 1 } };
     app = await startTestProxy({ databaseUrl: db.url, models, settings });
@@ -59,7 +75,10 @@ describe('spend: accounting, budgets and reports', () => {
   }
 
   async function keyRow(token: string): Promise<{ spend: number; budget_reset_at: Date | null }> {
-    const [row] = await db.query<{ spend: number; budget_reset_at: Date | null }>('SELECT spend, budget_reset_at FROM "LiteLLM_VerificationToken" WHERE token = $1', [token]);
+    const [row] = await db.query<{ spend: number; budget_reset_at: Date | null }>(
+      'SELECT spend, budget_reset_at FROM "LiteLLM_VerificationToken" WHERE token = $1',
+      [token],
+    );
     return row;
   }
 
@@ -103,14 +122,30 @@ describe('spend: accounting, budgets and reports', () => {
       expect(done.id).toMatch(/^chatcmpl-/);
 
       const [row] = await bookedRows(tag, 1);
-      expectRow(row, { request_id: done.id, call_type: 'acompletion', model_group: 'gemma', user: tag, status: 'success', prompt_tokens: 3, completion_tokens: 5, spend: costOf(CHAT, 3, 5) });
+      expectRow(row, {
+        request_id: done.id,
+        call_type: 'acompletion',
+        model_group: 'gemma',
+        user: tag,
+        status: 'success',
+        prompt_tokens: 3,
+        completion_tokens: 5,
+        spend: costOf(CHAT, 3, 5),
+      });
       expectWithin(row, t0, t1);
     });
 
     it('chat, streaming with include_usage: the usage chunk reaches the client and is booked', async () => {
       const tag = uniqueTag('stream-usage');
       const t0 = Date.now();
-      const stream = await sdk.chat.completions.create({ model: 'gemma', messages: user('a b c d e f g'), max_tokens: 4, stream: true, stream_options: { include_usage: true }, user: tag });
+      const stream = await sdk.chat.completions.create({
+        model: 'gemma',
+        messages: user('a b c d e f g'),
+        max_tokens: 4,
+        stream: true,
+        stream_options: { include_usage: true },
+        user: tag,
+      });
       const ids = new Set<string>();
       let usage: OpenAI.CompletionUsage | null | undefined;
       for await (const chunk of stream) {
@@ -123,7 +158,16 @@ describe('spend: accounting, budgets and reports', () => {
       const [id] = ids;
 
       const [row] = await bookedRows(tag, 1);
-      expectRow(row, { request_id: id, call_type: 'acompletion', model_group: 'gemma', user: tag, status: 'success', prompt_tokens: 7, completion_tokens: 4, spend: costOf(CHAT, 7, 4) });
+      expectRow(row, {
+        request_id: id,
+        call_type: 'acompletion',
+        model_group: 'gemma',
+        user: tag,
+        status: 'success',
+        prompt_tokens: 7,
+        completion_tokens: 4,
+        spend: costOf(CHAT, 7, 4),
+      });
       expectWithin(row, t0, t1);
     });
 
@@ -148,14 +192,28 @@ describe('spend: accounting, budgets and reports', () => {
       const done = await sdk.completions.create({ model: 'gemma', prompt: 'once upon a time', max_tokens: 6, user: tag });
       expect(done.id).toMatch(/^cmpl-/);
       await sleep(5);
-      const stream = await sdk.completions.create({ model: 'gemma', prompt: 'there was a tiny proxy', max_tokens: 2, stream: true, stream_options: { include_usage: true }, user: tag });
+      const stream = await sdk.completions.create({
+        model: 'gemma',
+        prompt: 'there was a tiny proxy',
+        max_tokens: 2,
+        stream: true,
+        stream_options: { include_usage: true },
+        user: tag,
+      });
       let streamId = '';
       for await (const chunk of stream) streamId = chunk.id;
       expect(streamId).toMatch(/^cmpl-/);
 
       const rows = await bookedRows(tag, 2);
       const byId = new Map(rows.map((r) => [r.request_id, r]));
-      expectRow(byId.get(done.id)!, { call_type: 'atext_completion', model_group: 'gemma', status: 'success', prompt_tokens: 4, completion_tokens: 6, spend: costOf(CHAT, 4, 6) });
+      expectRow(byId.get(done.id)!, {
+        call_type: 'atext_completion',
+        model_group: 'gemma',
+        status: 'success',
+        prompt_tokens: 4,
+        completion_tokens: 6,
+        spend: costOf(CHAT, 4, 6),
+      });
       expectRow(byId.get(streamId)!, { call_type: 'atext_completion', status: 'success', prompt_tokens: 5, completion_tokens: 2, spend: costOf(CHAT, 5, 2) });
     });
 
@@ -168,7 +226,15 @@ describe('spend: accounting, budgets and reports', () => {
 
       const [row] = await bookedRows(tag, 1);
       expect(row.request_id).toMatch(/^embd-/);
-      expectRow(row, { call_type: 'aembedding', model_group: 'gemma-embed', user: tag, status: 'success', prompt_tokens: 5, completion_tokens: 0, spend: costOf(EMBED, 5, 0) });
+      expectRow(row, {
+        call_type: 'aembedding',
+        model_group: 'gemma-embed',
+        user: tag,
+        status: 'success',
+        prompt_tokens: 5,
+        completion_tokens: 0,
+        spend: costOf(EMBED, 5, 0),
+      });
       expectWithin(row, t0, t1);
     });
 
@@ -183,7 +249,11 @@ describe('spend: accounting, budgets and reports', () => {
       const tag = uniqueTag('fail-400');
       await sdk.chat.completions.create({ model: 'gemma', messages: user('paid first'), max_tokens: 2, user: tag });
       const t0 = Date.now();
-      const err = await rejectionOf(sdk.chat.completions.create(withMock({ model: 'gemma', messages: user('will fail'), max_tokens: 5, user: tag }, { fault: '400' }), { headers: { 'x-request-id': tag } }));
+      const err = await rejectionOf(
+        sdk.chat.completions.create(withMock({ model: 'gemma', messages: user('will fail'), max_tokens: 5, user: tag }, { fault: '400' }), {
+          headers: { 'x-request-id': tag },
+        }),
+      );
       const t1 = Date.now();
       expect(err).toBeInstanceOf(BadRequestError);
 
@@ -197,7 +267,9 @@ describe('spend: accounting, budgets and reports', () => {
 
     it('a dead backend books exactly one failure row (retries included) with spend 0', async () => {
       const tag = uniqueTag('fail-dead');
-      const err = await rejectionOf(sdk.chat.completions.create({ model: 'dead', messages: user('nobody home'), max_tokens: 5, user: tag }, { headers: { 'x-request-id': tag } }));
+      const err = await rejectionOf(
+        sdk.chat.completions.create({ model: 'dead', messages: user('nobody home'), max_tokens: 5, user: tag }, { headers: { 'x-request-id': tag } }),
+      );
       expect(err).toBeInstanceOf(APIError);
       expect((err as APIError).status).toBe(502);
 
@@ -225,7 +297,9 @@ describe('spend: accounting, budgets and reports', () => {
       Array.from({ length: 30 }, async (_, i) => {
         const prompt = i + 1;
         const completion = (i % 7) + 1;
-        const done = await app.client(keys[i % 2].key).chat.completions.create({ model: 'gemma', messages: user(words(prompt)), max_tokens: completion, user: tag });
+        const done = await app
+          .client(keys[i % 2].key)
+          .chat.completions.create({ model: 'gemma', messages: user(words(prompt)), max_tokens: completion, user: tag });
         expect(done.usage).toMatchObject({ prompt_tokens: prompt, completion_tokens: completion });
         expected.set(done.id, costOf(CHAT, prompt, completion));
         perKey[i % 2] += costOf(CHAT, prompt, completion);
@@ -378,7 +452,13 @@ describe('spend: accounting, budgets and reports', () => {
     let alias: string;
     let expectedTotal = 0;
     const ids: string[] = [];
-    const usages: Array<[number, number]> = [[2, 3], [5, 1], [8, 8], [1, 13], [13, 2]];
+    const usages: Array<[number, number]> = [
+      [2, 3],
+      [5, 1],
+      [8, 8],
+      [1, 13],
+      [13, 2],
+    ];
 
     beforeAll(async () => {
       alias = uniqueTag('report-key');
@@ -401,7 +481,9 @@ describe('spend: accounting, budgets and reports', () => {
       await rejectionOf(sdk.chat.completions.create(withMock({ model: 'report-model', messages: user('x'), max_tokens: 1 }, { fault: '400' })));
     });
 
-    async function logs(query: Record<string, string | number>): Promise<Array<Record<string, unknown> & { request_id: string; spend: number; startTime: string; api_key: string }>> {
+    async function logs(
+      query: Record<string, string | number>,
+    ): Promise<Array<Record<string, unknown> & { request_id: string; spend: number; startTime: string; api_key: string }>> {
       const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
       const res = await app.fetch(`/spend/logs?${qs}`);
       expect(res.status, await res.clone().text()).toBe(200);
@@ -419,7 +501,10 @@ describe('spend: accounting, budgets and reports', () => {
       expect(byPlain.filter((r) => r.status === 'failure')).toHaveLength(1);
       const successes = byPlain.filter((r) => r.status === 'success');
       expect(new Set(successes.map((r) => r.request_id))).toEqual(new Set(ids));
-      expectMoney(byPlain.reduce((s, r) => s + r.spend, 0), expectedTotal);
+      expectMoney(
+        byPlain.reduce((s, r) => s + r.spend, 0),
+        expectedTotal,
+      );
       const times = byPlain.map((r) => Date.parse(r.startTime));
       expect(times).toEqual([...times].sort((a, b) => b - a));
     });
@@ -427,7 +512,16 @@ describe('spend: accounting, budgets and reports', () => {
     it('/spend/logs: by request_id', async () => {
       const rows = await logs({ request_id: ids[2] });
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ request_id: ids[2], api_key: hash, model_group: 'report-model', model: GEMMA, status: 'success', prompt_tokens: 8, completion_tokens: 8, total_tokens: 16 });
+      expect(rows[0]).toMatchObject({
+        request_id: ids[2],
+        api_key: hash,
+        model_group: 'report-model',
+        model: GEMMA,
+        status: 'success',
+        prompt_tokens: 8,
+        completion_tokens: 8,
+        total_tokens: 16,
+      });
       expectMoney(rows[0].spend, costOf(REPORT, 8, 8));
       expect(await logs({ request_id: 'chatcmpl-does-not-exist' })).toEqual([]);
     });
@@ -442,7 +536,12 @@ describe('spend: accounting, budgets and reports', () => {
       const from = oldestFirst[2].startTime;
       const to = oldestFirst[4].startTime;
       const window = await logs({ api_key: key, start_date: from, end_date: to });
-      expect(window.map((r) => r.request_id)).toEqual(oldestFirst.slice(2, 5).reverse().map((r) => r.request_id));
+      expect(window.map((r) => r.request_id)).toEqual(
+        oldestFirst
+          .slice(2, 5)
+          .reverse()
+          .map((r) => r.request_id),
+      );
     });
 
     it('/spend/logs: pages are disjoint, ordered, and cover every row', async () => {
@@ -455,7 +554,7 @@ describe('spend: accounting, budgets and reports', () => {
       expect(bad.status).toBe(400);
     });
 
-    it('/global/spend: the sum of every row, and it grows by exactly one request\'s cost', async () => {
+    it("/global/spend: the sum of every row, and it grows by exactly one request's cost", async () => {
       const total = async () => {
         const res = await app.fetch('/global/spend');
         expect(res.status).toBe(200);
@@ -477,7 +576,13 @@ describe('spend: accounting, budgets and reports', () => {
         return (await res.json()) as Array<Record<string, unknown> & { total_spend: number; requests: number }>;
       };
       const usageTotals = usages.reduce((acc, [p, n]) => ({ prompt: acc.prompt + p, completion: acc.completion + n }), { prompt: 0, completion: 0 });
-      const want = { prompt_tokens: usageTotals.prompt, completion_tokens: usageTotals.completion, total_tokens: usageTotals.prompt + usageTotals.completion, requests: 6, failed_requests: 1 };
+      const want = {
+        prompt_tokens: usageTotals.prompt,
+        completion_tokens: usageTotals.completion,
+        total_tokens: usageTotals.prompt + usageTotals.completion,
+        requests: 6,
+        failed_requests: 1,
+      };
 
       const byKey = (await report('?group_by=api_key')).filter((r) => r.api_key === hash);
       expect(byKey).toHaveLength(1);

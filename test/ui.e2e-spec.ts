@@ -64,7 +64,8 @@ describe.skipIf(!hasChromium)('admin UI in headless Chromium', () => {
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const keyRow = (page: Page, alias: string): Locator => page.locator(`tr[data-key="${alias}"]`);
   const sdkStatus = async (call: Promise<unknown>) => ((await rejectionOf(call)) as InstanceType<typeof OpenAI.APIError>).status;
-  const chat = (apiKey: string, model = 'gemma-4-31b') => app.client(apiKey).chat.completions.create({ model, messages: user('hello from the ui test'), max_tokens: 4 });
+  const chat = (apiKey: string, model = 'gemma-4-31b') =>
+    app.client(apiKey).chat.completions.create({ model, messages: user('hello from the ui test'), max_tokens: 4 });
 
   /** A few weeks of earlier traffic, so the chart and the top lists have something to show. */
   async function seedHistory(): Promise<void> {
@@ -90,7 +91,12 @@ describe.skipIf(!hasChromium)('admin UI in headless Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    [ui, db, gemma, keyed] = await Promise.all([buildUi(), createTestDatabase(), startMockVllm({ model: GEMMA }), startMockVllm({ model: DB_MODEL, apiKey: DB_SECRET })]);
+    [ui, db, gemma, keyed] = await Promise.all([
+      buildUi(),
+      createTestDatabase(),
+      startMockVllm({ model: GEMMA }),
+      startMockVllm({ model: DB_MODEL, apiKey: DB_SECRET }),
+    ]);
     app = await startTestProxy({
       databaseUrl: db.url,
       env: { STORE_MODEL_IN_DB: 'True', UI_DIST_DIR: ui.dir },

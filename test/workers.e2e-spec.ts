@@ -198,7 +198,9 @@ describe('WORKERS=2', { timeout: 120_000 }, () => {
     await proc.waitForOutput(new RegExp(`worker ${victim} was killed by SIGKILL; starting a replacement`));
     expect((await send(url, '/health/liveliness')).status).toBe(200);
     await proc.waitForOutput(/replacement worker \d+ listening/, 60_000);
-    const replacement = logLines(proc).find((l) => /^replacement worker \d+ listening$/.test(l.msg))!.msg.split(' ')[2];
+    const replacement = logLines(proc)
+      .find((l) => /^replacement worker \d+ listening$/.test(l.msg))!
+      .msg.split(' ')[2];
 
     const ids = Array.from({ length: 10 }, (_, i) => `workers-replaced-${i}`);
     for (const id of ids) expect((await send(url, '/health/liveliness', { headers: { 'x-request-id': id } })).status).toBe(200);

@@ -64,13 +64,17 @@ export class AuthService {
     const token = digest.toString('hex');
     const record = await this.lookup(token);
     if (!record) {
-      throw ApiError.unauthorized(`Authentication Error, Invalid proxy server token passed. Received API Key = ${maskKey(key)}, Key Hash (Token) =${token}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``);
+      throw ApiError.unauthorized(
+        `Authentication Error, Invalid proxy server token passed. Received API Key = ${maskKey(key)}, Key Hash (Token) =${token}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``,
+      );
     }
     if (record.blocked) {
       throw ApiError.unauthorized("Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.");
     }
     if (record.expires !== null && record.expires <= Date.now()) {
-      throw ApiError.unauthorized(`Authentication Error - Expired Key. Key Expiry time ${new Date(record.expires).toISOString()} and current time ${new Date().toISOString()}`);
+      throw ApiError.unauthorized(
+        `Authentication Error - Expired Key. Key Expiry time ${new Date(record.expires).toISOString()} and current time ${new Date().toISOString()}`,
+      );
     }
     return { kind: 'virtual', key: record };
   }
@@ -109,7 +113,12 @@ export class AuthService {
   assertModelAllowed(principal: Principal, model: string): void {
     if (mayUseModel(principal, model)) return;
     const allowed = principal.kind === 'virtual' ? principal.key.models : [];
-    throw new ApiError(401, 'key_model_access_denied', `key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${model}`, 'model');
+    throw new ApiError(
+      401,
+      'key_model_access_denied',
+      `key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${model}`,
+      'model',
+    );
   }
 
   mayUse(principal: Principal, model: string): boolean {

@@ -17,7 +17,10 @@ export class RequestLogMiddleware implements NestMiddleware {
     res.once('finish', () => {
       // Path only, keys masked: query strings may carry a key (`/key/info?key=sk-…`), and so may
       // the path itself (`/key/sk-…/regenerate`).
-      this.logger.info({ req_id: id, method: req.method, path: redactPath(req.path), status: res.statusCode, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'request');
+      this.logger.info(
+        { req_id: id, method: req.method, path: redactPath(req.path), status: res.statusCode, ms: Math.round((performance.now() - t0) * 10) / 10 },
+        'request',
+      );
     });
     next();
   }

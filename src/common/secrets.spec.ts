@@ -31,7 +31,11 @@ describe('maskSecrets', () => {
   });
 
   it('masks values that are keys or auth headers whatever the field is called', () => {
-    expect(maskSecrets({ note: 'Bearer abc', other: 'uses sk-abcdef123', task: 'task-force' })).toEqual({ note: '********', other: '********', task: 'task-force' });
+    expect(maskSecrets({ note: 'Bearer abc', other: 'uses sk-abcdef123', task: 'task-force' })).toEqual({
+      note: '********',
+      other: '********',
+      task: 'task-force',
+    });
   });
 });
 

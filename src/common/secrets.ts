@@ -77,7 +77,8 @@ export function redactPath(path: string): string {
       } catch {
         decoded = segment;
       }
-      if (segments[i - 1] === 'key' && segments[i + 1] === 'regenerate' && !/^[\da-f]{64}$/.test(decoded)) return decoded.startsWith('sk-') ? maskKey(decoded) : '***';
+      if (segments[i - 1] === 'key' && segments[i + 1] === 'regenerate' && !/^[\da-f]{64}$/.test(decoded))
+        return decoded.startsWith('sk-') ? maskKey(decoded) : '***';
       return /sk-[\w-]{4,}/i.test(decoded) ? decoded.replace(/sk-[\w-]{4,}/gi, (k) => maskKey(k)) : segment;
     })
     .join('/');

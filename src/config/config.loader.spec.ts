@@ -50,7 +50,12 @@ describe('parseProxyConfig', () => {
       source: 'config',
     });
     expect(cfg.deployments[0].apiKey).toBeUndefined();
-    expect(cfg.deployments[1]).toMatchObject({ upstreamModel: 'Qwen/Qwen3-8B', apiBase: 'http://127.0.0.1:8124/v1', inputCostPerToken: 0, outputCostPerToken: 0 });
+    expect(cfg.deployments[1]).toMatchObject({
+      upstreamModel: 'Qwen/Qwen3-8B',
+      apiBase: 'http://127.0.0.1:8124/v1',
+      inputCostPerToken: 0,
+      outputCostPerToken: 0,
+    });
     expect(cfg.deployments[1].timeoutMs).toBeUndefined();
   });
 
@@ -94,7 +99,7 @@ describe('parseProxyConfig', () => {
     expect(parse({ router_settings: { allowed_fails: 0 } }).router.allowedFails).toBe(0);
   });
 
-  it('reads allowed_fails_policy, default_max_parallel_requests and a deployment\'s max_parallel_requests', () => {
+  it("reads allowed_fails_policy, default_max_parallel_requests and a deployment's max_parallel_requests", () => {
     const cfg = parse({
       model_list: [model('m', { max_parallel_requests: 4 })],
       router_settings: { allowed_fails_policy: { InternalServerErrorAllowedFails: 2, BadRequestErrorAllowedFails: 9 }, default_max_parallel_requests: 8 },
@@ -164,10 +169,18 @@ describe('parseProxyConfig', () => {
       ['a top level that is not a mapping', ['a', 'b'], 'the top level must be a mapping with model_list'],
       ['model_list not a list', { model_list: { a: 1 } }, 'model_list: must be a list of models'],
       ['an entry not a mapping', { model_list: [model('a'), 'b'] }, 'model_list[1]: must be a mapping with model_name and litellm_params'],
-      ['a missing model_name', { model_list: [{ litellm_params: { model: 'openai/x', api_base: BASE } }] }, 'model_list[0].model_name: required, a non-empty string'],
+      [
+        'a missing model_name',
+        { model_list: [{ litellm_params: { model: 'openai/x', api_base: BASE } }] },
+        'model_list[0].model_name: required, a non-empty string',
+      ],
       ['a blank model_name', { model_list: [{ ...model('a'), model_name: '  ' }] }, 'model_list[0].model_name: required, a non-empty string'],
       ['missing litellm_params', { model_list: [{ model_name: 'a' }] }, 'model_list[0].litellm_params: required, a mapping with model and api_base'],
-      ['a missing model', { model_list: [{ model_name: 'a', litellm_params: { api_base: BASE } }] }, 'model_list[0].litellm_params.model: required, e.g. "openai/google/gemma-4-31b"'],
+      [
+        'a missing model',
+        { model_list: [{ model_name: 'a', litellm_params: { api_base: BASE } }] },
+        'model_list[0].litellm_params.model: required, e.g. "openai/google/gemma-4-31b"',
+      ],
       [
         'a provider that is not vLLM',
         { model_list: [model('a', { model: 'anthropic/claude' })] },
@@ -178,13 +191,21 @@ describe('parseProxyConfig', () => {
         { model_list: [model('a', { model: 'openai/' })] },
         'model_list[0].litellm_params.model: must be "openai/<model id served by vLLM>" (or "hosted_vllm/<id>"), got "openai/"',
       ],
-      ['a missing api_base', { model_list: [{ model_name: 'a', litellm_params: { model: 'openai/x' } }] }, 'model_list[0].litellm_params.api_base: required, e.g. "http://127.0.0.1:8123/v1"'],
+      [
+        'a missing api_base',
+        { model_list: [{ model_name: 'a', litellm_params: { model: 'openai/x' } }] },
+        'model_list[0].litellm_params.api_base: required, e.g. "http://127.0.0.1:8123/v1"',
+      ],
       [
         'an api_base that is not a URL',
         { model_list: [model('a'), model('b', { api_base: 'not a url' })] },
         'model_list[1].litellm_params.api_base: must be an http(s) URL such as http://127.0.0.1:8123/v1, got "not a url"',
       ],
-      ['an api_base that is not http(s)', { model_list: [model('a', { api_base: 'ftp://h/v1' })] }, 'model_list[0].litellm_params.api_base: must be an http(s) URL, got "ftp://h/v1"'],
+      [
+        'an api_base that is not http(s)',
+        { model_list: [model('a', { api_base: 'ftp://h/v1' })] },
+        'model_list[0].litellm_params.api_base: must be an http(s) URL, got "ftp://h/v1"',
+      ],
       ['an api_key that is not a string', { model_list: [model('a', { api_key: 42 })] }, 'model_list[0].litellm_params.api_key: must be a string'],
       ['a negative timeout', { model_list: [model('a', { timeout: -1 })] }, 'model_list[0].litellm_params.timeout: must be a number ≥ 0, got -1'],
       ['a non-numeric rpm', { model_list: [model('a', { rpm: 'lots' })] }, 'model_list[0].litellm_params.rpm: must be a number ≥ 0, got "lots"'],
@@ -210,7 +231,11 @@ describe('parseProxyConfig', () => {
       ['a negative allowed_fails', { router_settings: { allowed_fails: -2 } }, 'router_settings.allowed_fails: must be a number ≥ 0, got -2'],
       ['a blank cooldown_time', { router_settings: { cooldown_time: '' } }, 'router_settings.cooldown_time: must be a number ≥ 0, got ""'],
       ['a non-numeric num_retries', { router_settings: { num_retries: 'twice' } }, 'router_settings.num_retries: must be a number ≥ 0, got "twice"'],
-      ['a non-numeric request_timeout', { litellm_settings: { request_timeout: 'long' } }, 'litellm_settings.request_timeout: must be a number ≥ 0, got "long"'],
+      [
+        'a non-numeric request_timeout',
+        { litellm_settings: { request_timeout: 'long' } },
+        'litellm_settings.request_timeout: must be a number ≥ 0, got "long"',
+      ],
       ['a master_key that is not a string', { general_settings: { master_key: 1234 } }, 'general_settings.master_key: must be a string'],
     ])('%s', (_, config, message) => {
       expect(errorOf(() => parse(config))).toBe(message);

@@ -93,7 +93,10 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
   const id =
     typeof info.id === 'string' && info.id !== ''
       ? info.id
-      : createHash('sha256').update(JSON.stringify([modelName, model, apiBase])).digest('hex').slice(0, 32);
+      : createHash('sha256')
+          .update(JSON.stringify([modelName, model, apiBase]))
+          .digest('hex')
+          .slice(0, 32);
   return {
     id,
     modelName,

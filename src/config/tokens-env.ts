@@ -28,7 +28,9 @@ function assertPrivate(path: string): void {
   if (process.platform === 'win32') return;
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new ConfigError(`${path} holds secrets but is open to other users (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${path}\` and start again`);
+    throw new ConfigError(
+      `${path} holds secrets but is open to other users (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${path}\` and start again`,
+    );
   }
 }
 
@@ -65,7 +67,9 @@ export function ensureSecrets(path: string, env: NodeJS.ProcessEnv): string | un
     if (existsSync(path)) {
       appendFileSync(path, `\n${lines.join('\n')}\n`);
     } else {
-      writeFileSync(path, `# Written by Model Proxy on first start. Keep it secret; never change the salt key once models are stored.\n${lines.join('\n')}\n`, { mode: 0o600 });
+      writeFileSync(path, `# Written by Model Proxy on first start. Keep it secret; never change the salt key once models are stored.\n${lines.join('\n')}\n`, {
+        mode: 0o600,
+      });
     }
     chmodSync(path, 0o600);
   } catch (err) {

@@ -11,7 +11,17 @@ import { DailySpendEntity } from '../spend/daily-spend.entity.js';
 import { SpendLogEntity } from '../spend/spend-log.entity.js';
 
 /** Every table (LiteLLM's and our own), mapped column for column, so `migration:generate` proposes only real changes. */
-export const ENTITIES = [VerificationTokenEntity, ProxyModelEntity, SpendLogEntity, DailySpendEntity, UserEntity, TeamEntity, BudgetEntity, ConfigEntity, UiSessionEntity];
+export const ENTITIES = [
+  VerificationTokenEntity,
+  ProxyModelEntity,
+  SpendLogEntity,
+  DailySpendEntity,
+  UserEntity,
+  TeamEntity,
+  BudgetEntity,
+  ConfigEntity,
+  UiSessionEntity,
+];
 
 /** Default bound on one statement of the app's pool (`DB_STATEMENT_TIMEOUT_MS`); migrations are not bound. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;

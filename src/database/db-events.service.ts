@@ -80,7 +80,12 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url(), application_name: 'model-proxy-listen', keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    const client = new pg.Client({
+      connectionString: this.url(),
+      application_name: 'model-proxy-listen',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     client.on('notification', (msg) => this.dispatch(msg.channel as DbChannel, msg.payload ?? ''));
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client));

@@ -97,7 +97,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
     const candidates = [...new Set([password, LEGACY_PASSWORD].filter((p): p is string => Boolean(p)))];
     const conn = await connectWithAny(port, candidates);
     if (!conn) {
-      throw new ConfigError(`embedded PostgreSQL in ${databaseDir} refused the password kept in ${pwPath} (changed by hand?): put the postgres user's password in that file`);
+      throw new ConfigError(
+        `embedded PostgreSQL in ${databaseDir} refused the password kept in ${pwPath} (changed by hand?): put the postgres user's password in that file`,
+      );
     }
     const client = conn.client;
     try {

@@ -21,7 +21,9 @@ export class BackendHealthService {
     private readonly upstream: UpstreamClient,
   ) {}
 
-  async check(alias?: string): Promise<{ healthy_endpoints: EndpointHealth[]; unhealthy_endpoints: EndpointHealth[]; healthy_count: number; unhealthy_count: number }> {
+  async check(
+    alias?: string,
+  ): Promise<{ healthy_endpoints: EndpointHealth[]; unhealthy_endpoints: EndpointHealth[]; healthy_count: number; unhealthy_count: number }> {
     const deployments = this.registry.all().filter((d) => !alias || d.modelName === alias);
     const results = await Promise.all(deployments.map((d) => this.probe(d)));
     const healthy = results.filter((r) => !r.error);

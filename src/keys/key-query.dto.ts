@@ -26,7 +26,11 @@ export class KeyRefDto {
 }
 
 export class RegenerateKeyDto extends KeyRefDto {
-  @OptionalString({ nullable: true, description: 'The new key ("sk-" and at least 8 letters, digits, _ or -); random when omitted or null (recommended)', example: null })
+  @OptionalString({
+    nullable: true,
+    description: 'The new key ("sk-" and at least 8 letters, digits, _ or -); random when omitted or null (recommended)',
+    example: null,
+  })
   @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))
   new_key?: string | null;
 }

@@ -8,7 +8,11 @@ export class KeyInfoDto {
   @ApiProperty({ type: 'string', nullable: true, description: 'Masked key, e.g. sk-...AbCd' }) key_name: string | null;
   @ApiProperty({ type: 'string', nullable: true }) key_alias: string | null;
   @ApiProperty({ type: 'number', description: 'Live spend (USD): written plus booked, not yet written' }) spend: number;
-  @ApiProperty({ type: 'number', description: 'Worst-case cost (USD) reserved by this key\'s requests in flight on the instance that answers; not part of `spend` (not in LiteLLM)' }) reserved_spend: number;
+  @ApiProperty({
+    type: 'number',
+    description: "Worst-case cost (USD) reserved by this key's requests in flight on the instance that answers; not part of `spend` (not in LiteLLM)",
+  })
+  reserved_spend: number;
   @ApiProperty({ type: 'number', nullable: true }) max_budget: number | null;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) expires: string | null;
   @ApiProperty(STRINGS) models: string[];
@@ -65,7 +69,11 @@ export class DeleteKeysResponseDto {
 
 @ApiExtraModels(KeyViewDto)
 export class ListKeysResponseDto {
-  @ApiProperty({ type: 'array', items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(KeyViewDto) }] }, description: 'Hashes, or key objects with return_full_object=true' })
+  @ApiProperty({
+    type: 'array',
+    items: { oneOf: [{ type: 'string' }, { $ref: getSchemaPath(KeyViewDto) }] },
+    description: 'Hashes, or key objects with return_full_object=true',
+  })
   keys: Array<string | KeyViewDto>;
   @ApiProperty({ type: 'integer' }) total_count: number;
   @ApiProperty({ type: 'integer' }) current_page: number;

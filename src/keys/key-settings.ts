@@ -15,7 +15,10 @@ export function assertKnownModels(models: string[] | null | undefined, known: st
   const names = new Set([...known, ...ALL_MODELS]);
   const unknown = models.filter((m) => !names.has(m));
   if (unknown.length === 0) return;
-  const list = [...known].sort().map((m) => JSON.stringify(m)).join(', ');
+  const list = [...known]
+    .sort()
+    .map((m) => JSON.stringify(m))
+    .join(', ');
   throw ApiError.badRequest(
     `Unknown model name(s) in models: ${unknown.map((m) => JSON.stringify(m)).join(', ')}. ` +
       (known.length ? `Known model names: ${list}` : 'No models are configured yet') +

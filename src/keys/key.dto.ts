@@ -18,7 +18,11 @@ const STRINGS = { type: 'array', items: { type: 'string' }, nullable: true } as 
 
 /** Settings shared by /key/generate and /key/update. */
 export class KeySettingsDto {
-  @ApiPropertyOptional({ ...STRINGS, description: 'Model aliases (or `all-proxy-models`) this key may use; [] or null = every model. Unknown names are refused.', example: [] })
+  @ApiPropertyOptional({
+    ...STRINGS,
+    description: 'Model aliases (or `all-proxy-models`) this key may use; [] or null = every model. Unknown names are refused.',
+    example: [],
+  })
   @IsOptional()
   @IsArray(expects('a list of model names (strings)'))
   @ArrayMaxSize(1000, says('must list at most 1000 models'))
@@ -29,7 +33,12 @@ export class KeySettingsDto {
   @MaxLength(255, says('must be at most 255 characters'))
   key_alias?: string | null;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Lifetime from now (`30s`, `30m`, `1h`, `30d`, `2w`, `1mo`); null or `-1` = never expires', example: '30d' })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    description: 'Lifetime from now (`30s`, `30m`, `1h`, `30d`, `2w`, `1mo`); null or `-1` = never expires',
+    example: '30d',
+  })
   @IsOptional()
   @Matches(DURATION, expects(`${DURATION_TEXT} (or "-1" for never)`))
   duration?: string | null;
@@ -139,7 +148,11 @@ export class KeySettingsDto {
 
 export class GenerateKeyDto extends KeySettingsDto {
   // No example value: Swagger's "Try it out" would mint that very key. null = random.
-  @OptionalString({ nullable: true, description: 'A key of your own: "sk-" and at least 8 letters, digits, _ or -. Random when omitted or null (recommended).', example: null })
+  @OptionalString({
+    nullable: true,
+    description: 'A key of your own: "sk-" and at least 8 letters, digits, _ or -. Random when omitted or null (recommended).',
+    example: null,
+  })
   @Matches(/^sk-[\w-]{8,200}$/, says('must start with "sk-" followed by at least 8 letters, digits, _ or -'))
   key?: string | null;
 }

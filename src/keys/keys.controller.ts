@@ -5,7 +5,14 @@ import type { Principal } from '../auth/principal.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
 import { AdminOnly, AnyKey } from '../common/public.decorator.js';
 import { DeleteKeysDto, KeyInfoQueryDto, KeyRefDto, ListKeysQueryDto, RegenerateKeyDto } from './key-query.dto.js';
-import { DeleteKeysResponseDto, GenerateKeyResponseDto, KeyInfoResponseDto, KeyViewDto, ListKeysResponseDto, UpdateKeyResponseDto } from './key-response.dto.js';
+import {
+  DeleteKeysResponseDto,
+  GenerateKeyResponseDto,
+  KeyInfoResponseDto,
+  KeyViewDto,
+  ListKeysResponseDto,
+  UpdateKeyResponseDto,
+} from './key-response.dto.js';
 import { GenerateKeyDto, UpdateKeyDto } from './key.dto.js';
 import { KeysService } from './keys.service.js';
 

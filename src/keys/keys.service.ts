@@ -10,7 +10,14 @@ import { RENAME } from '../spend/spend-writer.service.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
 import { type KeyRecord, type KeyRow, toKeyRecord } from './key-record.js';
 import type { DeleteKeysDto, ListKeysQueryDto } from './key-query.dto.js';
-import type { DeleteKeysResponseDto, GenerateKeyResponseDto, KeyInfoResponseDto, KeyViewDto, ListKeysResponseDto, UpdateKeyResponseDto } from './key-response.dto.js';
+import type {
+  DeleteKeysResponseDto,
+  GenerateKeyResponseDto,
+  KeyInfoResponseDto,
+  KeyViewDto,
+  ListKeysResponseDto,
+  UpdateKeyResponseDto,
+} from './key-response.dto.js';
 import { applySettings, assertKnownModels } from './key-settings.js';
 import { type LiveSpend, toKeyInfo, toKeyView, tokenOf } from './key-view.js';
 import { TokenLookup } from './token-lookup.js';
@@ -19,7 +26,9 @@ import { VerificationTokenEntity } from './verification-token.entity.js';
 
 const KEY_COLUMNS = `token, key_name, key_alias, models, spend, max_budget, expires, blocked, rpm_limit, tpm_limit, max_parallel_requests, user_id, team_id`;
 /** The auth cache's read: the keys with their users' and teams' budgets, in one round trip. */
-const KEYS_WITH_BUDGETS = `SELECT ${KEY_COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')},
+const KEYS_WITH_BUDGETS = `SELECT ${KEY_COLUMNS.split(', ')
+  .map((c) => `k.${c}`)
+  .join(', ')},
     u.max_budget AS user_max_budget, u.spend AS user_spend, t.max_budget AS team_max_budget, t.spend AS team_spend
   FROM "LiteLLM_VerificationToken" k
   LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = k.user_id
@@ -84,13 +93,26 @@ export class KeysService {
     const key = dto.key ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
-    const saved = await this.dataSource.transaction(async (m) => {
-      await this.assertAliasFree(m, dto.key_alias);
-      if (await m.exists(VerificationTokenEntity, { where: { token } })) throw ApiError.badRequest('This key already exists; choose another or omit `key`.', 'key');
-      const e = m.create(VerificationTokenEntity, { token, key_name: maskKey(key), models: [], metadata: {}, spend: 0, created_at: now, updated_at: now, created_by: 'admin', updated_by: 'admin' });
-      applySettings(e, dto, now);
-      return m.save(e);
-    }).catch(rethrowUniqueAlias);
+    const saved = await this.dataSource
+      .transaction(async (m) => {
+        await this.assertAliasFree(m, dto.key_alias);
+        if (await m.exists(VerificationTokenEntity, { where: { token } }))
+          throw ApiError.badRequest('This key already exists; choose another or omit `key`.', 'key');
+        const e = m.create(VerificationTokenEntity, {
+          token,
+          key_name: maskKey(key),
+          models: [],
+          metadata: {},
+          spend: 0,
+          created_at: now,
+          updated_at: now,
+          created_by: 'admin',
+          updated_by: 'admin',
+        });
+        applySettings(e, dto, now);
+        return m.save(e);
+      })
+      .catch(rethrowUniqueAlias);
     await this.changed(token);
     return { key, token_id: token, duration: dto.duration ?? null, ...this.view(saved) };
   }
@@ -105,13 +127,15 @@ export class KeysService {
   async update(dto: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
     assertKnownModels(dto.models, this.knownModels());
     const now = new Date();
-    const saved = await this.dataSource.transaction(async (m) => {
-      const e = await this.load(m, dto.key);
-      if (dto.key_alias !== undefined) await this.assertAliasFree(m, dto.key_alias, e.token);
-      applySettings(e, dto, now);
-      e.updated_at = now;
-      return m.save(e);
-    }).catch(rethrowUniqueAlias);
+    const saved = await this.dataSource
+      .transaction(async (m) => {
+        const e = await this.load(m, dto.key);
+        if (dto.key_alias !== undefined) await this.assertAliasFree(m, dto.key_alias, e.token);
+        applySettings(e, dto, now);
+        e.updated_at = now;
+        return m.save(e);
+      })
+      .catch(rethrowUniqueAlias);
     await this.changed(saved.token);
     return { key: dto.key, ...this.view(saved) };
   }
@@ -127,7 +151,9 @@ export class KeysService {
     const { deleted, found, missing } = await this.dataSource.transaction(async (m) => {
       const tokens = keys.map(tokenOf);
       const byToken = tokens.length ? await m.find(VerificationTokenEntity, { where: { token: In(tokens) }, select: { token: true } }) : [];
-      const byAlias = aliases.length ? await m.find(VerificationTokenEntity, { where: { key_alias: In(aliases) }, select: { token: true, key_alias: true } }) : [];
+      const byAlias = aliases.length
+        ? await m.find(VerificationTokenEntity, { where: { key_alias: In(aliases) }, select: { token: true, key_alias: true } })
+        : [];
       const found = [...keys.filter((_, i) => byToken.some((e) => e.token === tokens[i])), ...aliases.filter((a) => byAlias.some((e) => e.key_alias === a))];
       const missing = [...keys, ...aliases].filter((k) => !found.includes(k));
       const all = [...new Set([...byToken, ...byAlias].map((e) => e.token))];

@@ -114,7 +114,13 @@ export class LimitsService implements OnApplicationShutdown {
     // instance that died mid-request age out (PARALLEL_TTL_MS) instead of leaking forever.
     const parKey = `mp:par:${key.token}`;
     const member = `${now}:${randomUUID()}`;
-    const undo = () => void redis.multi().zrem(parKey, member).decr(rpmKey).exec().catch(() => undefined);
+    const undo = () =>
+      void redis
+        .multi()
+        .zrem(parKey, member)
+        .decr(rpmKey)
+        .exec()
+        .catch(() => undefined);
     const transaction = redis
       .multi()
       .incr(rpmKey)

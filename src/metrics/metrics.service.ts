@@ -18,24 +18,100 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'model_proxy_requests_total', help: 'Requests on /v1 by model alias and HTTP status', labelNames: ['model', 'status'], registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'model_proxy_request_duration_seconds', help: 'Request duration, end to end', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly ttft = new Histogram({ name: 'model_proxy_time_to_first_token_seconds', help: 'Time to the first streamed chunk', labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly tokens = new Counter({ name: 'model_proxy_tokens_total', help: 'Tokens by direction (in = prompt, out = completion)', labelNames: ['model', 'direction'], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: 'model_proxy_requests_total',
+    help: 'Requests on /v1 by model alias and HTTP status',
+    labelNames: ['model', 'status'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'model_proxy_request_duration_seconds',
+    help: 'Request duration, end to end',
+    labelNames: ['model'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly ttft = new Histogram({
+    name: 'model_proxy_time_to_first_token_seconds',
+    help: 'Time to the first streamed chunk',
+    labelNames: ['model'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: 'model_proxy_tokens_total',
+    help: 'Tokens by direction (in = prompt, out = completion)',
+    labelNames: ['model', 'direction'],
+    registers: [this.registry],
+  });
   private readonly spend = new Counter({ name: 'model_proxy_spend_usd_total', help: 'Spend booked (USD)', labelNames: ['model'], registers: [this.registry] });
-  private readonly upstreamErrors = new Counter({ name: 'model_proxy_upstream_errors_total', help: 'Backend failures by kind (connection, timeout, http_5xx, http_4xx, mid_stream)', labelNames: ['model', 'kind'], registers: [this.registry] });
+  private readonly upstreamErrors = new Counter({
+    name: 'model_proxy_upstream_errors_total',
+    help: 'Backend failures by kind (connection, timeout, http_5xx, http_4xx, mid_stream)',
+    labelNames: ['model', 'kind'],
+    registers: [this.registry],
+  });
   private readonly inFlight = new Gauge({ name: 'model_proxy_in_flight_requests', help: 'Requests on /v1 being served now', registers: [this.registry] });
 
   constructor(writer: SpendWriter, limits: LimitsService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'model_proxy_' });
-    new Gauge({ name: 'model_proxy_spend_queue_depth', help: 'Spend records waiting to be written', registers: [this.registry], collect() { this.set(writer.queueDepth); } });
-    new Gauge({ name: 'model_proxy_spend_records_dropped_total', help: 'Spend records dropped because the queue was full', registers: [this.registry], collect() { this.set(writer.dropped); } });
-    new Gauge({ name: 'model_proxy_spend_dead_letter_total', help: 'Spend records PostgreSQL refused for a data reason, set aside in PROXY_DATA_DIR/spend-dead-letter.jsonl', registers: [this.registry], collect() { this.set(writer.deadLettered); } });
-    new Gauge({ name: 'model_proxy_spend_journaled_records', help: 'Queued spend records also held in the on-disk journal (database unreachable)', registers: [this.registry], collect() { this.set(writer.journaledDepth); } });
-    new Gauge({ name: 'model_proxy_spend_records_written_total', help: 'Spend records written to the database', registers: [this.registry], collect() { this.set(writer.flushedTotal); } });
+    new Gauge({
+      name: 'model_proxy_spend_queue_depth',
+      help: 'Spend records waiting to be written',
+      registers: [this.registry],
+      collect() {
+        this.set(writer.queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'model_proxy_spend_records_dropped_total',
+      help: 'Spend records dropped because the queue was full',
+      registers: [this.registry],
+      collect() {
+        this.set(writer.dropped);
+      },
+    });
+    new Gauge({
+      name: 'model_proxy_spend_dead_letter_total',
+      help: 'Spend records PostgreSQL refused for a data reason, set aside in PROXY_DATA_DIR/spend-dead-letter.jsonl',
+      registers: [this.registry],
+      collect() {
+        this.set(writer.deadLettered);
+      },
+    });
+    new Gauge({
+      name: 'model_proxy_spend_journaled_records',
+      help: 'Queued spend records also held in the on-disk journal (database unreachable)',
+      registers: [this.registry],
+      collect() {
+        this.set(writer.journaledDepth);
+      },
+    });
+    new Gauge({
+      name: 'model_proxy_spend_records_written_total',
+      help: 'Spend records written to the database',
+      registers: [this.registry],
+      collect() {
+        this.set(writer.flushedTotal);
+      },
+    });
     if (limits.redisState) {
-      new Gauge({ name: 'model_proxy_redis_up', help: '1 while rate limits are shared through Redis (REDIS_URL), 0 while this instance counts them alone', registers: [this.registry], collect() { this.set(limits.redisState!.up ? 1 : 0); } });
-      new Gauge({ name: 'model_proxy_redis_fallback_total', help: 'Rate-limited requests counted in this instance\'s memory because Redis was unavailable', registers: [this.registry], collect() { this.set(limits.redisState!.fallbacks); } });
+      new Gauge({
+        name: 'model_proxy_redis_up',
+        help: '1 while rate limits are shared through Redis (REDIS_URL), 0 while this instance counts them alone',
+        registers: [this.registry],
+        collect() {
+          this.set(limits.redisState!.up ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'model_proxy_redis_fallback_total',
+        help: "Rate-limited requests counted in this instance's memory because Redis was unavailable",
+        registers: [this.registry],
+        collect() {
+          this.set(limits.redisState!.fallbacks);
+        },
+      });
     }
   }
 

@@ -63,12 +63,16 @@ export class ModelsService implements OnModuleInit {
         params = decryptParams(row.litellm_params ?? {}, this.config.saltKey);
       } catch (err) {
         if (err instanceof DecryptError) {
-          throw new ConfigError(`LITELLM_SALT_KEY cannot decrypt the stored model "${row.model_name}" (id ${row.model_id}): it is not the salt key these models were saved with. Restore the original LITELLM_SALT_KEY.`);
+          throw new ConfigError(
+            `LITELLM_SALT_KEY cannot decrypt the stored model "${row.model_name}" (id ${row.model_id}): it is not the salt key these models were saved with. Restore the original LITELLM_SALT_KEY.`,
+          );
         }
         throw err;
       }
       try {
-        deployments.push(this.toDeployment(row.model_name, params, { ...(row.model_info ?? {}), id: row.model_id }, `LiteLLM_ProxyModelTable[${row.model_id}]`));
+        deployments.push(
+          this.toDeployment(row.model_name, params, { ...(row.model_info ?? {}), id: row.model_id }, `LiteLLM_ProxyModelTable[${row.model_id}]`),
+        );
         next.set(row.model_id, { row, params });
       } catch (err) {
         this.logger.error(`skipping invalid database model ${row.model_id}: ${(err as Error).message}`);
@@ -84,7 +88,9 @@ export class ModelsService implements OnModuleInit {
 
   private assertStoreEnabled(): void {
     if (!this.config.storeModelInDb) {
-      throw ApiError.badRequest('Adding or changing models through the API needs STORE_MODEL_IN_DB=True (set it in the environment or tokens.env and restart).');
+      throw ApiError.badRequest(
+        'Adding or changing models through the API needs STORE_MODEL_IN_DB=True (set it in the environment or tokens.env and restart).',
+      );
     }
   }
 
@@ -133,7 +139,10 @@ export class ModelsService implements OnModuleInit {
     const found = this.dbParams.get(id);
     if (found) return found;
     if (this.registry.byDeploymentId(id)?.source === 'config') {
-      throw ApiError.badRequest(`Model ${id} comes from the config file (${this.config.configPath}); change it there and reload (SIGHUP or POST /config/reload).`, 'id');
+      throw ApiError.badRequest(
+        `Model ${id} comes from the config file (${this.config.configPath}); change it there and reload (SIGHUP or POST /config/reload).`,
+        'id',
+      );
     }
     throw ApiError.notFound(`Model not found: id=${id}`, 'id');
   }
@@ -168,7 +177,18 @@ export class ModelsService implements OnModuleInit {
   }
 
   view(d: DeploymentConfig): ModelView {
-    const params = d.source === 'db' ? (this.dbParams.get(d.id)?.params ?? {}) : { model: d.litellmModel, api_base: d.apiBase, api_key: d.apiKey, timeout: d.timeoutMs === undefined ? undefined : d.timeoutMs / 1000, rpm: d.rpm, tpm: d.tpm, max_parallel_requests: d.maxParallelRequests };
+    const params =
+      d.source === 'db'
+        ? (this.dbParams.get(d.id)?.params ?? {})
+        : {
+            model: d.litellmModel,
+            api_base: d.apiBase,
+            api_key: d.apiKey,
+            timeout: d.timeoutMs === undefined ? undefined : d.timeoutMs / 1000,
+            rpm: d.rpm,
+            tpm: d.tpm,
+            max_parallel_requests: d.maxParallelRequests,
+          };
     return {
       model_name: d.modelName,
       litellm_params: masked(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined))),

@@ -101,7 +101,17 @@ export class ProxyHandler {
     const ttftMs = ctx.firstChunkAt === null ? null : ctx.firstChunkAt - ctx.startTime;
     this.metrics.finished(model, status, ms / 1000, ttftMs === null ? null : ttftMs / 1000, tokensIn, tokensOut, ctx.spend);
     this.log.info(
-      { req_id: ctx.requestId, model, deployment: ctx.deployment?.id, status, ms: Math.round(ms * 10) / 10, tokens_in: tokensIn, tokens_out: tokensOut, ttft_ms: ttftMs ?? undefined, error_type: ctx.errorType },
+      {
+        req_id: ctx.requestId,
+        model,
+        deployment: ctx.deployment?.id,
+        status,
+        ms: Math.round(ms * 10) / 10,
+        tokens_in: tokensIn,
+        tokens_out: tokensOut,
+        ttft_ms: ttftMs ?? undefined,
+        error_type: ctx.errorType,
+      },
       'request',
     );
   }
@@ -138,7 +148,13 @@ export class ProxyHandler {
   }
 
   /** Tries deployments of the alias in the router's order until one answers or the retries are spent. */
-  private async forward(ctx: RequestContext, body: Record<string, unknown>, group: readonly DeploymentConfig[], res: ServerResponse, tap: SseTap | undefined): Promise<void> {
+  private async forward(
+    ctx: RequestContext,
+    body: Record<string, unknown>,
+    group: readonly DeploymentConfig[],
+    res: ServerResponse,
+    tap: SseTap | undefined,
+  ): Promise<void> {
     const { numRetries, requestTimeoutMs } = this.router.settings;
     const tried = new Set<string>();
     let last: UpstreamFailure | undefined;
@@ -188,7 +204,15 @@ export class ProxyHandler {
   }
 
   /** One deployment's try: undefined when it answered the client, else why not. */
-  private async attempt(ctx: RequestContext, dep: DeploymentConfig, payload: string, timeoutMs: number, res: ServerResponse, tap: SseTap | undefined, tUp: number): Promise<UpstreamFailure | undefined> {
+  private async attempt(
+    ctx: RequestContext,
+    dep: DeploymentConfig,
+    payload: string,
+    timeoutMs: number,
+    res: ServerResponse,
+    tap: SseTap | undefined,
+    tUp: number,
+  ): Promise<UpstreamFailure | undefined> {
     const up = new UpstreamCall();
     ctx.upstream = up;
     this.upstream.dispatch({ deployment: dep, path: ctx.endpoint.upstreamPath, body: payload, timeoutMs, requestId: ctx.callId }, up);
@@ -200,7 +224,10 @@ export class ProxyHandler {
       return ctx.clientGone ? CLIENT_SIDE : failureBeforeAnswer(err, ctx.alias, timeoutMs);
     }
     if (up.status >= 400) {
-      const text = await up.collect().then((b) => b.toString('utf8'), () => '');
+      const text = await up.collect().then(
+        (b) => b.toString('utf8'),
+        () => '',
+      );
       ctx.backendMs += performance.now() - tUp;
       return ctx.clientGone ? CLIENT_SIDE : failureFromStatus(up.status, text, ctx.alias, up.headers);
     }

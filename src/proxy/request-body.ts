@@ -18,7 +18,9 @@ export class BodyBudget {
   /** Takes `bytes`, or throws 503 when the budget is spent. */
   take(bytes: number): void {
     if (this.held + bytes > this.max) {
-      throw new ApiError(503, ErrorType.ServiceUnavailable, 'The proxy is receiving too much request data at once; retry shortly.', null, { 'retry-after': '1' });
+      throw new ApiError(503, ErrorType.ServiceUnavailable, 'The proxy is receiving too much request data at once; retry shortly.', null, {
+        'retry-after': '1',
+      });
     }
     this.held += bytes;
   }

@@ -14,7 +14,15 @@ function answerHeaders(ctx: RequestContext, dep: DeploymentConfig, overheadMs: n
   };
 }
 
-export function writeWhole(res: ServerResponse, ctx: RequestContext, dep: DeploymentConfig, status: number, contentType: unknown, body: Buffer, overheadMs: number): void {
+export function writeWhole(
+  res: ServerResponse,
+  ctx: RequestContext,
+  dep: DeploymentConfig,
+  status: number,
+  contentType: unknown,
+  body: Buffer,
+  overheadMs: number,
+): void {
   res.writeHead(status, {
     'content-type': typeof contentType === 'string' ? contentType : 'application/json',
     'content-length': body.length,

@@ -68,7 +68,18 @@ describe('RouterService', () => {
   afterEach(() => vi.useRealTimers());
 
   const dep = (id: string, alias: string, extra: Partial<DeploymentConfig> = {}): DeploymentConfig =>
-    ({ id, modelName: alias, litellmModel: 'openai/m', upstreamModel: 'm', apiBase: 'http://127.0.0.1:1/v1', inputCostPerToken: 0, outputCostPerToken: 0, modelInfo: {}, source: 'config', ...extra }) as DeploymentConfig;
+    ({
+      id,
+      modelName: alias,
+      litellmModel: 'openai/m',
+      upstreamModel: 'm',
+      apiBase: 'http://127.0.0.1:1/v1',
+      inputCostPerToken: 0,
+      outputCostPerToken: 0,
+      modelInfo: {},
+      source: 'config',
+      ...extra,
+    }) as DeploymentConfig;
 
   function router(groups: DeploymentConfig[][], settings: Partial<RouterSettings> = {}, upstream = { connections: 512, queue: 1024 }) {
     const byAlias = new Map(groups.map((g) => [g[0].modelName, g]));

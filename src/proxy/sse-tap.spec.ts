@@ -74,7 +74,10 @@ describe('SseTap', () => {
   });
 
   it('gives the same result fed one byte at a time and in random pieces', () => {
-    const single = run([...bytes].map((b) => Buffer.from([b])), true);
+    const single = run(
+      [...bytes].map((b) => Buffer.from([b])),
+      true,
+    );
     expect(single.forwarded).toBe(CONTENT + DONE);
     expect(single.tap.usage?.total_tokens).toBe(15);
     expect(single.tap.done).toBe(true);

@@ -42,7 +42,15 @@ export function upstreamMessage(text: string): string {
   return text.slice(0, 1000) || 'no message';
 }
 
-function failure(status: number, type: string, message: string, backendStatus: number, retry: boolean, kind: string, headers?: Record<string, string>): UpstreamFailure {
+function failure(
+  status: number,
+  type: string,
+  message: string,
+  backendStatus: number,
+  retry: boolean,
+  kind: string,
+  headers?: Record<string, string>,
+): UpstreamFailure {
   return { error: new ApiError(status, type, message, null, headers), fault: { status: backendStatus, message }, retry, kind };
 }
 
@@ -67,11 +75,14 @@ export function failureFromStatus(status: number, bodyText: string, alias: strin
     return failure(429, ErrorType.RateLimit, `Backend for model=${alias} is overloaded: ${message}`, 429, true, 'http_429', { 'retry-after': retryAfter });
   }
   if (status === 503) {
-    return failure(503, ErrorType.ServiceUnavailable, `Backend for model=${alias} is unavailable (503): ${message}`, 503, true, 'http_5xx', { 'retry-after': retryAfter });
+    return failure(503, ErrorType.ServiceUnavailable, `Backend for model=${alias} is unavailable (503): ${message}`, 503, true, 'http_5xx', {
+      'retry-after': retryAfter,
+    });
   }
   if (status >= 500) return failure(502, ErrorType.Upstream, `Backend for model=${alias} failed (${status}): ${message}`, status, true, 'http_5xx');
   const error = new ApiError(status, TYPE_BY_STATUS[status] ?? ErrorType.InvalidRequest, message);
-  if (status === 401 || status === 404) return { error, fault: { status, message: `Backend for model=${alias} answered ${status}: ${message}` }, retry: false, kind: `http_${status}` };
+  if (status === 401 || status === 404)
+    return { error, fault: { status, message: `Backend for model=${alias} answered ${status}: ${message}` }, retry: false, kind: `http_${status}` };
   return { error, retry: false, kind: 'http_4xx' };
 }
 
@@ -85,7 +96,8 @@ export function failureBrokenAnswer(err: unknown, alias: string): UpstreamFailur
 /** A stream that failed after it began (`err`), or ended without its final event (no `err`). */
 export function failureMidStream(err: Error | undefined, alias: string): UpstreamFailure {
   if (!err) return failure(502, ErrorType.Upstream, `Backend for model=${alias} ended the stream before it was complete`, 0, false, 'mid_stream');
-  if (isTimeout(err)) return failure(408, ErrorType.Timeout, `litellm.Timeout: no data from the backend for model=${alias} within the timeout`, 408, false, 'timeout');
+  if (isTimeout(err))
+    return failure(408, ErrorType.Timeout, `litellm.Timeout: no data from the backend for model=${alias} within the timeout`, 408, false, 'timeout');
   return failure(502, ErrorType.Upstream, `Backend for model=${alias} failed mid-stream (${errorCode(err) ?? err.message})`, 0, false, 'mid_stream');
 }
 

@@ -5,9 +5,24 @@ import { BudgetService } from './budget.service.js';
 import type { SpendWriter } from './spend-writer.service.js';
 
 const key = (over: Partial<KeyRecord> = {}): KeyRecord => ({
-  token: 'a'.repeat(64), keyName: null, keyAlias: null, models: [], spend: 0, maxBudget: null, expires: null, blocked: false,
-  rpmLimit: null, tpmLimit: null, maxParallelRequests: null, userId: null, teamId: null,
-  userMaxBudget: null, userSpend: 0, teamMaxBudget: null, teamSpend: 0, ...over,
+  token: 'a'.repeat(64),
+  keyName: null,
+  keyAlias: null,
+  models: [],
+  spend: 0,
+  maxBudget: null,
+  expires: null,
+  blocked: false,
+  rpmLimit: null,
+  tpmLimit: null,
+  maxParallelRequests: null,
+  userId: null,
+  teamId: null,
+  userMaxBudget: null,
+  userSpend: 0,
+  teamMaxBudget: null,
+  teamSpend: 0,
+  ...over,
 });
 const deployments = [{ inputCostPerToken: 0, outputCostPerToken: 0.1 }];
 const body = { max_tokens: 1 };
@@ -43,7 +58,9 @@ describe('BudgetService.reserve', () => {
     s.reserve(k, deployments, body, 0, true);
     expect(refusal(() => s.reserve(k, deployments, body, 0, true))).toMatch(/^ExceededBudget: User=u1 over budget\. Spend=0\.3\d*, Budget=0\.25$/);
     // Another key of the same team: the team's 0.3 reserved by the first key counts on top of its 0.3 booked.
-    expect(refusal(() => s.reserve(key({ token: 'b'.repeat(64), teamId: 't1', teamMaxBudget: 0.5, teamSpend: 0.3 }), deployments, body, 0, true))).toMatch(/^Budget has been exceeded! Team=t1 Current cost: 0\.6\d*, Max budget: 0\.5$/);
+    expect(refusal(() => s.reserve(key({ token: 'b'.repeat(64), teamId: 't1', teamMaxBudget: 0.5, teamSpend: 0.3 }), deployments, body, 0, true))).toMatch(
+      /^Budget has been exceeded! Team=t1 Current cost: 0\.6\d*, Max budget: 0\.5$/,
+    );
     lease.release();
     expect(s.reservedOf(k)).toBeCloseTo(0.2, 12);
   });
@@ -51,7 +68,9 @@ describe('BudgetService.reserve', () => {
   it('pending spend counts for users and teams as for keys', () => {
     const s = service({ 'team:t1': 0.5 });
     expect(refusal(() => s.reserve(key({ teamId: 't1', teamMaxBudget: 0.5 }), deployments, body, 0, true))).toMatch(/Team=t1/);
-    expect(refusal(() => service({ ['a'.repeat(64)]: 2 }).reserve(key({ maxBudget: 2 }), deployments, body, 0, true))).toBe('Budget has been exceeded! Current cost: 2, Max budget: 2');
+    expect(refusal(() => service({ ['a'.repeat(64)]: 2 }).reserve(key({ maxBudget: 2 }), deployments, body, 0, true))).toBe(
+      'Budget has been exceeded! Current cost: 2, Max budget: 2',
+    );
   });
 
   it('remembers the budgeted entities it used, for the spend sync', () => {

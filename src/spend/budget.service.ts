@@ -2,7 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { KeyRecord } from '../keys/key-record.js';
-import { type BudgetLease, type BudgetState, type DeploymentPrices, firstExceeded, NO_BUDGET_LEASE, Reservations, teamEntity, userEntity, worstCaseCost } from './reservations.js';
+import {
+  type BudgetLease,
+  type BudgetState,
+  type DeploymentPrices,
+  firstExceeded,
+  NO_BUDGET_LEASE,
+  Reservations,
+  teamEntity,
+  userEntity,
+  worstCaseCost,
+} from './reservations.js';
 import { SpendWriter } from './spend-writer.service.js';
 
 /** Entities not used for this long drop out of the spend sync. */

@@ -3,7 +3,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** LiteLLM's daily rollup of spend per key and model; kept by the spend writer, read by reports. */
 @Entity({ name: 'LiteLLM_DailyUserSpend' })
 // The migration makes this index NULLS NOT DISTINCT (for the writer's upsert); TypeORM cannot say so.
-@Index('UQ_daily_user_spend', ['user_id', 'date', 'api_key', 'model', 'model_group', 'custom_llm_provider', 'mcp_namespaced_tool_name', 'endpoint'], { unique: true })
+@Index('UQ_daily_user_spend', ['user_id', 'date', 'api_key', 'model', 'model_group', 'custom_llm_provider', 'mcp_namespaced_tool_name', 'endpoint'], {
+  unique: true,
+})
 @Index('IDX_daily_user_spend_date', ['date'])
 @Index('IDX_daily_user_spend_api_key', ['api_key'])
 export class DailySpendEntity {

@@ -71,7 +71,13 @@ export interface DeploymentPrices extends Prices {
  * `max_completion_tokens` (vLLM prefers it) or `max_tokens`, else the deployment's `max_output_tokens`,
  * else `defaultMaxOutput` — times `n`, at the output price. `generates: false` (embeddings) has no output.
  */
-export function worstCaseCost(deployments: readonly DeploymentPrices[], body: BodyShape, bodyBytes: number, generates: boolean, defaultMaxOutput: number): number {
+export function worstCaseCost(
+  deployments: readonly DeploymentPrices[],
+  body: BodyShape,
+  bodyBytes: number,
+  generates: boolean,
+  defaultMaxOutput: number,
+): number {
   const promptTokens = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
   const asked = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
   const choices = positiveInt(body.n) ?? 1;

@@ -20,13 +20,17 @@ export class DeadLetter {
   /** Sets a record aside, with a log line. Never throws (if even the file fails, the log line carries the record). */
   add(entry: SpendEntry, err: unknown): Promise<void> {
     const error = { code: sqlState(err), message: (err as Error).message };
-    this.logger.error(`spend writer: PostgreSQL refused the spend record of request ${entry.requestId} (${error.code} ${error.message}); set aside in ${this.file}`);
+    this.logger.error(
+      `spend writer: PostgreSQL refused the spend record of request ${entry.requestId} (${error.code} ${error.message}); set aside in ${this.file}`,
+    );
     const line = `${JSON.stringify({ at: new Date().toISOString(), error, entry })}\n`;
     const op = async () => {
       await mkdir(this.dataDir, { recursive: true });
       await appendLines(this.file, [line], true);
     };
-    const next = this.chain.then(op, op).catch((e: Error) => this.logger.error(`spend writer: cannot write ${this.file}: ${e.message}; the record was ${line}`));
+    const next = this.chain
+      .then(op, op)
+      .catch((e: Error) => this.logger.error(`spend writer: cannot write ${this.file}: ${e.message}; the record was ${line}`));
     this.chain = next;
     return next;
   }

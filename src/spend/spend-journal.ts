@@ -118,7 +118,11 @@ export class SpendJournal {
   private async write(entries: SpendEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await mkdir(this.dir, { recursive: true });
-    await appendLines(this.file, entries.map((e) => `${JSON.stringify({ entry: e })}\n`), true);
+    await appendLines(
+      this.file,
+      entries.map((e) => `${JSON.stringify({ entry: e })}\n`),
+      true,
+    );
     this.exists = true;
   }
 

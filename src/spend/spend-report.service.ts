@@ -65,7 +65,10 @@ export class SpendReportService {
     } else {
       const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM "LiteLLM_SpendLogs" ${filter}`, params);
       if (n > SPEND_LOGS_MAX_UNPAGED) {
-        throw ApiError.badRequest(`${n} spend log rows match; an answer without paging holds at most ${SPEND_LOGS_MAX_UNPAGED}. Pass page and page_size (up to 1000), or narrow the filter (start_date, end_date, api_key, model).`, 'page_size');
+        throw ApiError.badRequest(
+          `${n} spend log rows match; an answer without paging holds at most ${SPEND_LOGS_MAX_UNPAGED}. Pass page and page_size (up to 1000), or narrow the filter (start_date, end_date, api_key, model).`,
+          'page_size',
+        );
       }
     }
     return this.dataSource.query(
@@ -114,6 +117,11 @@ export class SpendReportService {
         sql = `SELECT d.date AS group_by_day, ${totals} FROM "LiteLLM_DailyUserSpend" d ${filter} GROUP BY d.date ORDER BY d.date`;
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(sql, params);
-    return rows.map((r) => ({ ...r, prompt_tokens: Number(r.prompt_tokens), completion_tokens: Number(r.completion_tokens), total_tokens: Number(r.total_tokens) }));
+    return rows.map((r) => ({
+      ...r,
+      prompt_tokens: Number(r.prompt_tokens),
+      completion_tokens: Number(r.completion_tokens),
+      total_tokens: Number(r.total_tokens),
+    }));
   }
 }

@@ -5,9 +5,24 @@ import { cleanMetadata, cleanString, LIMITS, toRow, TRUNCATED } from './spend-sa
 import { isDataError } from './spend-sql.js';
 
 const entry = (over: Partial<SpendEntry> = {}): SpendEntry => ({
-  requestId: 'r1', callType: 'acompletion', apiKey: 'k', spend: 0.5, promptTokens: 3, completionTokens: 2,
-  startTime: 1_700_000_000_000, endTime: 1_700_000_000_100, completionStartTime: null, model: 'm', modelId: 'id',
-  modelGroup: 'g', apiBase: 'http://b', user: 'u', teamId: null, status: 'success', metadata: {}, ...over,
+  requestId: 'r1',
+  callType: 'acompletion',
+  apiKey: 'k',
+  spend: 0.5,
+  promptTokens: 3,
+  completionTokens: 2,
+  startTime: 1_700_000_000_000,
+  endTime: 1_700_000_000_100,
+  completionStartTime: null,
+  model: 'm',
+  modelId: 'id',
+  modelGroup: 'g',
+  apiBase: 'http://b',
+  user: 'u',
+  teamId: null,
+  status: 'success',
+  metadata: {},
+  ...over,
 });
 
 describe('spend rows are well-formed and bounded', () => {

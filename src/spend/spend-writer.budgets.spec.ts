@@ -10,12 +10,37 @@ import { SpendWriter } from './spend-writer.service.js';
 
 function writer(): SpendWriter {
   const events = { subscribe: () => undefined } as unknown as DbEventsService;
-  return new SpendWriter({ proxy: { disableSpendLogs: false }, spendFlushMs: 1000, spendQueueMaxBytes: 1 << 20, spendShutdownFlushMs: 1000, dbStatementTimeoutMs: 0, dataDir: '/tmp/mp-unit-spend' } as AppConfig, {} as DataSource, events);
+  return new SpendWriter(
+    {
+      proxy: { disableSpendLogs: false },
+      spendFlushMs: 1000,
+      spendQueueMaxBytes: 1 << 20,
+      spendShutdownFlushMs: 1000,
+      dbStatementTimeoutMs: 0,
+      dataDir: '/tmp/mp-unit-spend',
+    } as AppConfig,
+    {} as DataSource,
+    events,
+  );
 }
 
 const entry = (spend: number, userId: string | null, teamId: string | null): SpendEntry => ({
-  requestId: 'r', callType: 'acompletion', apiKey: 'k', spend, promptTokens: 1, completionTokens: 1, startTime: 0, endTime: 0,
-  completionStartTime: null, model: 'm', modelId: 'd', modelGroup: 'g', apiBase: 'http://x', user: '', teamId, status: 'success',
+  requestId: 'r',
+  callType: 'acompletion',
+  apiKey: 'k',
+  spend,
+  promptTokens: 1,
+  completionTokens: 1,
+  startTime: 0,
+  endTime: 0,
+  completionStartTime: null,
+  model: 'm',
+  modelId: 'd',
+  modelGroup: 'g',
+  apiBase: 'http://x',
+  user: '',
+  teamId,
+  status: 'success',
   metadata: { user_api_key_user_id: userId },
 });
 

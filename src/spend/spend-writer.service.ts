@@ -90,7 +90,9 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       if (left.entries.length > 0) {
         for (const e of left.entries) this.enqueue(fromJournal(e));
         await this.journal.adopt(left.entries);
-        this.logger.warn(`spend journal: ${left.entries.length} record(s) an earlier run could not write are queued again (from ${left.files.length} file(s) in ${this.journal.dir})`);
+        this.logger.warn(
+          `spend journal: ${left.entries.length} record(s) an earlier run could not write are queued again (from ${left.files.length} file(s) in ${this.journal.dir})`,
+        );
       }
       await this.journal.removeFiles(left.files);
     } catch (err) {
@@ -176,13 +178,17 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       if (error !== undefined) {
         if (this.failingSince === null) {
           this.failingSince = Date.now();
-          this.logger.error(`spend writer: database write failed (${(error as Error).message}); ${this.queue.length} record(s) kept in memory, journaled to ${this.journal.file} and retried`);
+          this.logger.error(
+            `spend writer: database write failed (${(error as Error).message}); ${this.queue.length} record(s) kept in memory, journaled to ${this.journal.file} and retried`,
+          );
         }
         await this.journal.appendFrom(() => this.queue);
         return;
       }
       if (this.failingSince !== null) {
-        this.logger.warn(`spend writer: database back after ${Math.round((Date.now() - this.failingSince) / 1000)} s; writing ${this.queue.length} kept record(s)`);
+        this.logger.warn(
+          `spend writer: database back after ${Math.round((Date.now() - this.failingSince) / 1000)} s; writing ${this.queue.length} kept record(s)`,
+        );
         this.failingSince = null;
       }
     }
@@ -280,6 +286,8 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     }
     if (this.queue.length === 0) return;
     await this.journal.appendFrom(() => this.queue);
-    this.logger.error(`spend writer: ${this.queue.length} record(s) not written to the database before shutdown; kept in ${this.journal.file}, booked at the next start`);
+    this.logger.error(
+      `spend writer: ${this.queue.length} record(s) not written to the database before shutdown; kept in ${this.journal.file}, booked at the next start`,
+    );
   }
 }

@@ -112,8 +112,7 @@ export function spawnProxy(entry: BuiltEntry, env: Record<string, string | undef
         clearTimeout(timer);
       }
     },
-    listening: (timeoutMs = 45_000) =>
-      waitFor(() => /listening on (http:\/\/[^\s"]+)/.exec(out)?.[1], 'it listened', timeoutMs),
+    listening: (timeoutMs = 45_000) => waitFor(() => /listening on (http:\/\/[^\s"]+)/.exec(out)?.[1], 'it listened', timeoutMs),
     waitForOutput: async (pattern, timeoutMs = 10_000) => {
       await waitFor(() => (pattern.test(out) || pattern.test(err) ? true : undefined), `output ${pattern}`, timeoutMs);
     },

@@ -136,9 +136,7 @@ describe('mock vLLM', () => {
   });
 
   it('answers an unknown model with 404 in vLLM error shape', async () => {
-    const err: unknown = await client.chat.completions
-      .create({ model: 'no/such-model', messages: [{ role: 'user', content: 'hi' }] })
-      .catch((e: unknown) => e);
+    const err: unknown = await client.chat.completions.create({ model: 'no/such-model', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as InstanceType<typeof OpenAI.NotFoundError>).message).toContain('The model `no/such-model` does not exist.');
 
@@ -158,9 +156,7 @@ describe('mock vLLM', () => {
 
   it("applies fault '500' to exactly the next request, then is healthy", async () => {
     mock.setFault('500', 1);
-    const err: unknown = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
-      .catch((e: unknown) => e);
+    const err: unknown = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as InstanceType<typeof OpenAI.InternalServerError>).status).toBe(500);
     expect((err as InstanceType<typeof OpenAI.InternalServerError>).message).toContain('mock internal error');

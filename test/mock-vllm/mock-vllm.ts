@@ -124,11 +124,9 @@ function errorJson(message: string, type: string, code: number): string {
   return JSON.stringify({ error: { message, type, param: null, code } });
 }
 
-const badRequest = (message: string): HttpError =>
-  new HttpError(400, errorJson(message, 'BadRequestError', 400));
+const badRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'BadRequestError', 400));
 // Pydantic/request validation failures go through vLLM's validation_exception_handler (type = phrase).
-const invalidRequest = (message: string): HttpError =>
-  new HttpError(400, errorJson(message, 'Bad Request', 400));
+const invalidRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'Bad Request', 400));
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -583,9 +581,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
         object: 'text_completion',
         created,
         model,
-        choices: [
-          { index: 0, text: TOKEN.repeat(n), logprobs: null, finish_reason: finishReason, stop_reason: null, prompt_logprobs: null },
-        ],
+        choices: [{ index: 0, text: TOKEN.repeat(n), logprobs: null, finish_reason: finishReason, stop_reason: null, prompt_logprobs: null }],
         usage: { prompt_tokens: prompt, total_tokens: prompt + n, completion_tokens: n, prompt_tokens_details: null },
       }),
     );

@@ -87,7 +87,17 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <div class="empty">{children}</div>;
 }
 
-export function Card({ title, actions, children, class: cls }: { title?: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren; class?: string }) {
+export function Card({
+  title,
+  actions,
+  children,
+  class: cls,
+}: {
+  title?: ComponentChildren;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  class?: string;
+}) {
   return (
     <section class={`card ${cls ?? ''}`}>
       {(title || actions) && (
@@ -119,7 +129,19 @@ export function Pager({ page, pages, onPage, summary }: { page: number; pages?: 
 }
 
 /** A labelled form field with its hint or validation message (outside the label, so the field's name is just the label). */
-export function Field({ label, hint, error, children, wide }: { label: string; hint?: ComponentChildren; error?: string; children: ComponentChildren; wide?: boolean }) {
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+  wide,
+}: {
+  label: string;
+  hint?: ComponentChildren;
+  error?: string;
+  children: ComponentChildren;
+  wide?: boolean;
+}) {
   return (
     <div class={`field ${wide ? 'field-wide' : ''} ${error ? 'field-invalid' : ''}`}>
       <label class="field-main">
@@ -133,7 +155,19 @@ export function Field({ label, hint, error, children, wide }: { label: string; h
 
 // --- dialogs (native <dialog>: focus trap, Escape and the backdrop come with it) ---
 
-export function Dialog({ title, onClose, children, footer, wide }: { title: string; onClose: () => void; children: ComponentChildren; footer?: ComponentChildren; wide?: boolean }) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  footer,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  footer?: ComponentChildren;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;

@@ -72,7 +72,14 @@ export function KeysPage() {
             setQuery({ alias: search.trim(), page: undefined });
           }}
         >
-          <input class="input" type="search" placeholder="Key alias (exact match)" aria-label="Search by key alias" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+          <input
+            class="input"
+            type="search"
+            placeholder="Key alias (exact match)"
+            aria-label="Search by key alias"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+          />
           <button class="btn btn-secondary" type="submit">
             Search
           </button>
@@ -279,7 +286,10 @@ function validate(f: KeyForm): FormErrors<KeyForm> {
 
 function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (k: NewKey) => void }) {
   const models = useApi(() => get<{ data: Deployment[] }>('/model/info').then((r) => [...new Set(r.data.map((d) => d.model_name))].sort()), []);
-  const { f, set, errors, error, busy, submit } = useForm<KeyForm>({ alias: '', models: [], modelsText: '', duration: '', budget: '', budgetPeriod: '', rpm: '', tpm: '' }, validate);
+  const { f, set, errors, error, busy, submit } = useForm<KeyForm>(
+    { alias: '', models: [], modelsText: '', duration: '', budget: '', budgetPeriod: '', rpm: '', tpm: '' },
+    validate,
+  );
   const pickList = models.data && models.data.length > 0;
 
   const create = submit(async (f) => {
@@ -301,58 +311,94 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
 
   return (
     <FormDialog id="create-key" title="Create key" submitLabel="Create key" busyLabel="Creating…" busy={busy} error={error} onClose={onClose} onSubmit={create}>
-        <Field label="Alias" hint="A unique name, e.g. the team or app using the key." error={errors.alias} wide>
-          <input class="input" name="key_alias" maxLength={255} value={f.alias} onInput={(e) => set({ alias: e.currentTarget.value })} />
-        </Field>
-        <fieldset class="field field-wide">
-          <legend class="field-label">Models</legend>
-          {models.loading ? (
-            <Loading label="Loading models…" />
-          ) : pickList ? (
-            <div class="checks">
-              {models.data!.map((m) => (
-                <label key={m} class="check">
-                  <input
-                    type="checkbox"
-                    checked={f.models.includes(m)}
-                    onChange={(e) => set({ models: e.currentTarget.checked ? [...f.models, m] : f.models.filter((x) => x !== m) })}
-                  />
-                  {m}
-                </label>
-              ))}
-            </div>
-          ) : (
-            <input class="input" name="models" placeholder="gemma-4-31b, llama-3-8b" value={f.modelsText} onInput={(e) => set({ modelsText: e.currentTarget.value })} />
-          )}
-          <span class="field-hint">{pickList ? 'None ticked: the key may use every model.' : 'Comma-separated aliases; empty: every model.'}</span>
-        </fieldset>
-        <Field label="Expires after">
-          <select class="input" name="duration" value={f.duration} onChange={(e) => set({ duration: e.currentTarget.value })}>
-            {DURATIONS.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
+      <Field label="Alias" hint="A unique name, e.g. the team or app using the key." error={errors.alias} wide>
+        <input class="input" name="key_alias" maxLength={255} value={f.alias} onInput={(e) => set({ alias: e.currentTarget.value })} />
+      </Field>
+      <fieldset class="field field-wide">
+        <legend class="field-label">Models</legend>
+        {models.loading ? (
+          <Loading label="Loading models…" />
+        ) : pickList ? (
+          <div class="checks">
+            {models.data!.map((m) => (
+              <label key={m} class="check">
+                <input
+                  type="checkbox"
+                  checked={f.models.includes(m)}
+                  onChange={(e) => set({ models: e.currentTarget.checked ? [...f.models, m] : f.models.filter((x) => x !== m) })}
+                />
+                {m}
+              </label>
             ))}
-          </select>
-        </Field>
-        <Field label="Max budget (USD)" hint="Requests are refused once spend reaches it." error={errors.budget}>
-          <input class="input" name="max_budget" type="number" min="0" step="any" inputMode="decimal" placeholder="No limit" value={f.budget} onInput={(e) => set({ budget: e.currentTarget.value })} />
-        </Field>
-        <Field label="Budget resets">
-          <select class="input" name="budget_duration" value={f.budgetPeriod} onChange={(e) => set({ budgetPeriod: e.currentTarget.value })}>
-            {BUDGET_PERIODS.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Requests per minute" error={errors.rpm}>
-          <input class="input" name="rpm_limit" type="number" min="0" step="1" inputMode="numeric" placeholder="No limit" value={f.rpm} onInput={(e) => set({ rpm: e.currentTarget.value })} />
-        </Field>
-        <Field label="Tokens per minute" error={errors.tpm}>
-          <input class="input" name="tpm_limit" type="number" min="0" step="1" inputMode="numeric" placeholder="No limit" value={f.tpm} onInput={(e) => set({ tpm: e.currentTarget.value })} />
-        </Field>
+          </div>
+        ) : (
+          <input
+            class="input"
+            name="models"
+            placeholder="gemma-4-31b, llama-3-8b"
+            value={f.modelsText}
+            onInput={(e) => set({ modelsText: e.currentTarget.value })}
+          />
+        )}
+        <span class="field-hint">{pickList ? 'None ticked: the key may use every model.' : 'Comma-separated aliases; empty: every model.'}</span>
+      </fieldset>
+      <Field label="Expires after">
+        <select class="input" name="duration" value={f.duration} onChange={(e) => set({ duration: e.currentTarget.value })}>
+          {DURATIONS.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Max budget (USD)" hint="Requests are refused once spend reaches it." error={errors.budget}>
+        <input
+          class="input"
+          name="max_budget"
+          type="number"
+          min="0"
+          step="any"
+          inputMode="decimal"
+          placeholder="No limit"
+          value={f.budget}
+          onInput={(e) => set({ budget: e.currentTarget.value })}
+        />
+      </Field>
+      <Field label="Budget resets">
+        <select class="input" name="budget_duration" value={f.budgetPeriod} onChange={(e) => set({ budgetPeriod: e.currentTarget.value })}>
+          {BUDGET_PERIODS.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Requests per minute" error={errors.rpm}>
+        <input
+          class="input"
+          name="rpm_limit"
+          type="number"
+          min="0"
+          step="1"
+          inputMode="numeric"
+          placeholder="No limit"
+          value={f.rpm}
+          onInput={(e) => set({ rpm: e.currentTarget.value })}
+        />
+      </Field>
+      <Field label="Tokens per minute" error={errors.tpm}>
+        <input
+          class="input"
+          name="tpm_limit"
+          type="number"
+          min="0"
+          step="1"
+          inputMode="numeric"
+          placeholder="No limit"
+          value={f.tpm}
+          onInput={(e) => set({ tpm: e.currentTarget.value })}
+        />
+      </Field>
     </FormDialog>
   );
 }

@@ -9,7 +9,9 @@ type Modal = { kind: 'add' } | { kind: 'delete'; model: Deployment };
 export function ModelsPage() {
   const list = useApi(() => get<{ data: Deployment[] }>('/model/info'), []);
   const [modal, setModal] = useState<Modal>();
-  const rows = [...(list.data?.data ?? [])].sort((a, b) => a.model_name.localeCompare(b.model_name) || Number(a.model_info.db_model) - Number(b.model_info.db_model));
+  const rows = [...(list.data?.data ?? [])].sort(
+    (a, b) => a.model_name.localeCompare(b.model_name) || Number(a.model_info.db_model) - Number(b.model_info.db_model),
+  );
   const aliases = new Set(rows.map((r) => r.model_name)).size;
 
   return (
@@ -18,8 +20,8 @@ export function ModelsPage() {
         <div>
           <h1>Models</h1>
           <p class="muted">
-            Every deployment the proxy routes to. Entries sharing an alias are balanced. Models from the config file change only there; models added here live in
-            the database.
+            Every deployment the proxy routes to. Entries sharing an alias are balanced. Models from the config file change only there; models added here live
+            in the database.
           </p>
         </div>
         <button type="button" class="btn btn-primary" onClick={() => setModal({ kind: 'add' })}>
@@ -67,9 +69,7 @@ export function ModelsPage() {
                     <td class="num" data-label="Output / 1M">
                       {perMillion(m.model_info.output_cost_per_token)}
                     </td>
-                    <td data-label="Source">
-                      {m.model_info.db_model ? <Badge tone="info">Database</Badge> : <Badge>Config file</Badge>}
-                    </td>
+                    <td data-label="Source">{m.model_info.db_model ? <Badge tone="info">Database</Badge> : <Badge>Config file</Badge>}</td>
                     <td class="col-actions">
                       {m.model_info.db_model ? (
                         <button type="button" class="btn btn-danger-ghost btn-sm" onClick={() => setModal({ kind: 'delete', model: m })}>
@@ -113,8 +113,8 @@ export function ModelsPage() {
           }}
         >
           <p>
-            Delete the deployment <strong>{modal.model.model_name}</strong> → <code>{modal.model.litellm_params.api_base}</code>? Requests for this alias stop going
-            there at once.
+            Delete the deployment <strong>{modal.model.model_name}</strong> → <code>{modal.model.litellm_params.api_base}</code>? Requests for this alias stop
+            going there at once.
           </p>
         </Confirm>
       )}
@@ -154,11 +154,17 @@ function validate(f: ModelForm): FormErrors<ModelForm> {
 }
 
 function AddModelDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (name: string) => void }) {
-  const { f, set, errors, error, busy, submit } = useForm<ModelForm>({ name: '', upstream: '', apiBase: '', apiKey: '', inputPrice: '', outputPrice: '' }, validate);
+  const { f, set, errors, error, busy, submit } = useForm<ModelForm>(
+    { name: '', upstream: '', apiBase: '', apiKey: '', inputPrice: '', outputPrice: '' },
+    validate,
+  );
 
   const add = submit(async (f) => {
     const upstream = f.upstream.trim();
-    const params: Record<string, unknown> = { model: PROVIDER.test(upstream) ? upstream : `openai/${upstream}`, api_base: f.apiBase.trim().replace(/\/+$/, '') };
+    const params: Record<string, unknown> = {
+      model: PROVIDER.test(upstream) ? upstream : `openai/${upstream}`,
+      api_base: f.apiBase.trim().replace(/\/+$/, ''),
+    };
     if (f.apiKey) params.api_key = f.apiKey;
     const info: Record<string, unknown> = {};
     // Prices are entered per million tokens, as vendors quote them; the API stores them per token.
@@ -170,24 +176,65 @@ function AddModelDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (n
 
   return (
     <FormDialog id="add-model" title="Add model" submitLabel="Add model" busyLabel="Adding…" busy={busy} error={error} onClose={onClose} onSubmit={add}>
-        <Field label="Alias" hint="What clients send as `model`; an existing alias gains a deployment." error={errors.name}>
-          <input class="input" name="model_name" placeholder="gemma-4-31b" value={f.name} onInput={(e) => set({ name: e.currentTarget.value })} />
-        </Field>
-        <Field label="Upstream model" hint="The id vLLM loaded (sent as openai/<id>)." error={errors.upstream}>
-          <input class="input" name="upstream_model" placeholder="google/gemma-4-31b" value={f.upstream} onInput={(e) => set({ upstream: e.currentTarget.value })} />
-        </Field>
-        <Field label="API base" hint="The vLLM server's OpenAI base URL." error={errors.apiBase} wide>
-          <input class="input" name="api_base" type="url" placeholder="http://127.0.0.1:8000/v1" value={f.apiBase} onInput={(e) => set({ apiBase: e.currentTarget.value })} />
-        </Field>
-        <Field label="API key" hint="Only if vLLM runs with --api-key; stored encrypted, never shown again." wide>
-          <input class="input" name="api_key" type="password" autocomplete="off" placeholder="Optional" value={f.apiKey} onInput={(e) => set({ apiKey: e.currentTarget.value })} />
-        </Field>
-        <Field label="Input price (USD / 1M tokens)" error={errors.inputPrice}>
-          <input class="input" name="input_price" type="number" min="0" step="any" inputMode="decimal" placeholder="0" value={f.inputPrice} onInput={(e) => set({ inputPrice: e.currentTarget.value })} />
-        </Field>
-        <Field label="Output price (USD / 1M tokens)" error={errors.outputPrice}>
-          <input class="input" name="output_price" type="number" min="0" step="any" inputMode="decimal" placeholder="0" value={f.outputPrice} onInput={(e) => set({ outputPrice: e.currentTarget.value })} />
-        </Field>
+      <Field label="Alias" hint="What clients send as `model`; an existing alias gains a deployment." error={errors.name}>
+        <input class="input" name="model_name" placeholder="gemma-4-31b" value={f.name} onInput={(e) => set({ name: e.currentTarget.value })} />
+      </Field>
+      <Field label="Upstream model" hint="The id vLLM loaded (sent as openai/<id>)." error={errors.upstream}>
+        <input
+          class="input"
+          name="upstream_model"
+          placeholder="google/gemma-4-31b"
+          value={f.upstream}
+          onInput={(e) => set({ upstream: e.currentTarget.value })}
+        />
+      </Field>
+      <Field label="API base" hint="The vLLM server's OpenAI base URL." error={errors.apiBase} wide>
+        <input
+          class="input"
+          name="api_base"
+          type="url"
+          placeholder="http://127.0.0.1:8000/v1"
+          value={f.apiBase}
+          onInput={(e) => set({ apiBase: e.currentTarget.value })}
+        />
+      </Field>
+      <Field label="API key" hint="Only if vLLM runs with --api-key; stored encrypted, never shown again." wide>
+        <input
+          class="input"
+          name="api_key"
+          type="password"
+          autocomplete="off"
+          placeholder="Optional"
+          value={f.apiKey}
+          onInput={(e) => set({ apiKey: e.currentTarget.value })}
+        />
+      </Field>
+      <Field label="Input price (USD / 1M tokens)" error={errors.inputPrice}>
+        <input
+          class="input"
+          name="input_price"
+          type="number"
+          min="0"
+          step="any"
+          inputMode="decimal"
+          placeholder="0"
+          value={f.inputPrice}
+          onInput={(e) => set({ inputPrice: e.currentTarget.value })}
+        />
+      </Field>
+      <Field label="Output price (USD / 1M tokens)" error={errors.outputPrice}>
+        <input
+          class="input"
+          name="output_price"
+          type="number"
+          min="0"
+          step="any"
+          inputMode="decimal"
+          placeholder="0"
+          value={f.outputPrice}
+          onInput={(e) => set({ outputPrice: e.currentTarget.value })}
+        />
+      </Field>
     </FormDialog>
   );
 }

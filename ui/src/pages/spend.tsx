@@ -84,7 +84,11 @@ export function SpendPage() {
 
       <div class="stats">
         <Stat label="Spend in range" value={days.data ? usd(sum((d) => d.total_spend)) : '…'} />
-        <Stat label="Requests" value={days.data ? count(sum((d) => d.requests)) : '…'} sub={days.data && sum((d) => d.failed_requests) > 0 ? `${count(sum((d) => d.failed_requests))} failed` : undefined} />
+        <Stat
+          label="Requests"
+          value={days.data ? count(sum((d) => d.requests)) : '…'}
+          sub={days.data && sum((d) => d.failed_requests) > 0 ? `${count(sum((d) => d.failed_requests))} failed` : undefined}
+        />
         <Stat label="Tokens" value={days.data ? count(sum((d) => d.total_tokens)) : '…'} />
         <Stat label="All-time spend" value={total.data ? usd(total.data.spend) : '…'} />
       </div>
@@ -132,7 +136,12 @@ export function SpendPage() {
                   </option>
                 ))}
             </select>
-            <select class="input input-sm" aria-label="Filter by model" value={model} onChange={(e) => setQuery({ model: e.currentTarget.value, page: undefined })}>
+            <select
+              class="input input-sm"
+              aria-label="Filter by model"
+              value={model}
+              onChange={(e) => setQuery({ model: e.currentTarget.value, page: undefined })}
+            >
               <option value="">All models</option>
               {model && !(byModel.data ?? []).some((m) => m.model === model) && <option value={model}>{model}</option>}
               {(byModel.data ?? [])
@@ -189,7 +198,12 @@ export function SpendPage() {
           </div>
         )}
         {(page > 1 || (logs.data ?? []).length > 0) && (
-          <Pager page={page} pages={(logs.data ?? []).length === LOG_PAGE ? page + 1 : page} summary={`Page ${page}`} onPage={(p) => setQuery({ page: p > 1 ? p : undefined })} />
+          <Pager
+            page={page}
+            pages={(logs.data ?? []).length === LOG_PAGE ? page + 1 : page}
+            summary={`Page ${page}`}
+            onPage={(p) => setQuery({ page: p > 1 ? p : undefined })}
+          />
         )}
       </Card>
     </>
@@ -235,9 +249,23 @@ function RangePicker({ from, to, preset }: { from: string; to: string; preset?: 
         ))}
       </div>
       <div class="range-custom">
-        <input class="input input-sm" type="date" aria-label="From" value={custom.from} max={custom.to} onInput={(e) => setCustom({ ...custom, from: e.currentTarget.value })} />
+        <input
+          class="input input-sm"
+          type="date"
+          aria-label="From"
+          value={custom.from}
+          max={custom.to}
+          onInput={(e) => setCustom({ ...custom, from: e.currentTarget.value })}
+        />
         <span class="muted">–</span>
-        <input class="input input-sm" type="date" aria-label="To" value={custom.to} min={custom.from} onInput={(e) => setCustom({ ...custom, to: e.currentTarget.value })} />
+        <input
+          class="input input-sm"
+          type="date"
+          aria-label="To"
+          value={custom.to}
+          min={custom.from}
+          onInput={(e) => setCustom({ ...custom, to: e.currentTarget.value })}
+        />
         <button class="btn btn-secondary btn-sm" type="submit">
           Apply
         </button>
