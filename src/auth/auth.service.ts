@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ApiError } from '../common/api-error.js';
+import { ApiError, ErrorType } from '../common/api-error.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { maskKey } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
@@ -10,6 +10,8 @@ import { KeysService } from '../keys/keys.service.js';
 import { extractKey } from './key-extract.js';
 import { mayUseModel, type Principal } from './principal.js';
 
+/** While the database is unreachable, an expired key entry is re-read at most this often. */
+const STALE_RETRY_MS = 1_000;
 const NEGATIVE_TTL_MS = 5_000;
 const MAX_NEGATIVE = 10_000;
 
@@ -81,29 +83,43 @@ export class AuthService {
 
   private async lookup(token: string): Promise<KeyRecord | undefined> {
     const hit = this.cache.get(token);
-    if (hit) {
-      if (hit.until > Date.now()) return hit.record;
-      this.cache.delete(token);
-    }
+    if (hit && hit.until > Date.now()) return hit.record;
     const seen = this.unknown.get(token);
     if (seen !== undefined && Date.now() - seen < NEGATIVE_TTL_MS) return undefined;
     // When a busy key's entry expires, its concurrent requests share one read.
     const loading = this.loading.get(token);
     if (loading) return loading;
-    const read = this.read(token).finally(() => this.loading.delete(token));
+    const read = this.read(token, hit?.record).finally(() => this.loading.delete(token));
     this.loading.set(token, read);
     return read;
   }
 
-  private async read(token: string): Promise<KeyRecord | undefined> {
+  /**
+   * Reads a key. When the database cannot answer, an expired entry keeps serving (the expiry is a
+   * backstop to NOTIFY, not a revocation: a changed key's entry is dropped, never left to expire), and
+   * is retried a second later; a key never seen is a 503 rather than a 500 or a false 401.
+   */
+  private async read(token: string, stale: KeyRecord | undefined): Promise<KeyRecord | undefined> {
     const generation = this.generation;
-    const record = await this.keys.findByToken(token);
+    let record: KeyRecord | undefined;
+    try {
+      record = await this.keys.findByToken(token);
+    } catch {
+      if (stale && this.cache.get(token)?.record === stale) {
+        this.cache.set(token, { record: stale, until: Date.now() + STALE_RETRY_MS });
+        return stale;
+      }
+      throw new ApiError(503, ErrorType.ServiceUnavailable, 'Authentication is unavailable: the key database cannot be reached. Retry shortly.', null, {
+        'retry-after': '1',
+      });
+    }
     if (generation !== this.generation) return record;
     if (record) {
       this.cache.set(token, { record, until: Date.now() + this.config.keyCacheTtlMs });
       this.unknown.delete(token);
       return record;
     }
+    this.cache.delete(token);
     if (this.unknown.size >= MAX_NEGATIVE) this.unknown.clear();
     this.unknown.set(token, Date.now());
     return undefined;
