@@ -3,31 +3,13 @@ import { ApiError } from '../common/api-error.js';
 import type { AppConfig } from '../config/config.types.js';
 import type { KeyRecord } from '../keys/key-record.js';
 import { LimitsService, type Lease } from './limits.service.js';
+import { keyRecord } from '../../test/helpers/key-record.js';
 
 // The in-memory path (no REDIS_URL): fixed one-minute windows. The Redis path is covered over HTTP in
 // keys-limits.e2e-spec.ts.
 
 function key(limits: Partial<Pick<KeyRecord, 'rpmLimit' | 'tpmLimit' | 'maxParallelRequests'>>, token = 'hash-a'): KeyRecord {
-  return {
-    token,
-    keyName: null,
-    keyAlias: null,
-    models: [],
-    spend: 0,
-    maxBudget: null,
-    expires: null,
-    blocked: false,
-    rpmLimit: null,
-    tpmLimit: null,
-    maxParallelRequests: null,
-    userId: null,
-    teamId: null,
-    userMaxBudget: null,
-    userSpend: 0,
-    teamMaxBudget: null,
-    teamSpend: 0,
-    ...limits,
-  };
+  return keyRecord({ token, ...limits });
 }
 
 /** acquire() of the memory path is synchronous; a Promise here would mean Redis was used. */

@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/config.types.js';
-import type { KeyRecord } from '../keys/key-record.js';
 import { BudgetService } from './budget.service.js';
 import type { SpendWriter } from './spend-writer.service.js';
+import { keyRecord } from '../../test/helpers/key-record.js';
 
-const key = (over: Partial<KeyRecord> = {}): KeyRecord => ({
-  token: 'a'.repeat(64),
-  keyName: null,
-  keyAlias: null,
-  models: [],
-  spend: 0,
-  maxBudget: null,
-  expires: null,
-  blocked: false,
-  rpmLimit: null,
-  tpmLimit: null,
-  maxParallelRequests: null,
-  userId: null,
-  teamId: null,
-  userMaxBudget: null,
-  userSpend: 0,
-  teamMaxBudget: null,
-  teamSpend: 0,
-  ...over,
-});
+const key = keyRecord;
 const deployments = [{ inputCostPerToken: 0, outputCostPerToken: 0.1 }];
 const body = { max_tokens: 1 };
 
