@@ -142,6 +142,20 @@ describe('hostile clients: bounds, stalls and slots', () => {
       conn.socket.destroy();
     }, 40_000);
 
+    it('a whole answer the client never reads is dropped after STREAM_STALL_TIMEOUT_MS, not held', async () => {
+      // About 8 MB of answer: more than the loopback socket buffers take, so the rest waits in the process.
+      const body = JSON.stringify({ model: 'gemma', messages: user('go'), max_tokens: 2_000_000 });
+      const conn = rawConnection(app.url);
+      conn.socket.write(head('/v1/chat/completions', Buffer.byteLength(body)) + body);
+      await new Promise((r) => conn.socket.once('data', r));
+      conn.socket.pause();
+      const inFlight = async () => Number(/^model_proxy_in_flight_requests (\d+)/m.exec(await (await app.fetch('/metrics')).text())?.[1]);
+      expect(await inFlight()).toBe(1);
+      // The proxy gives the response up (its in-flight count drops) although the client never read it.
+      await waitFor(async () => (await inFlight()) === 0, 10_000, 200);
+      conn.socket.destroy();
+    }, 30_000);
+
     it('a client that leaves while its key is still being looked up is seen: no backend request, no slot held', async () => {
       // A key not yet in the cache: authentication waits on the database, and the client is gone by then.
       const key = await generateKey(app, { max_parallel_requests: 1 });

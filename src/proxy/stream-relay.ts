@@ -69,7 +69,8 @@ export function relayStream(res: ServerResponse, ctx: RequestContext, up: Upstre
 
 /** An answer the client is not reading is not kept for ever: the socket goes after `stallMs`. */
 export function dropIfUnread(res: ServerResponse, stallMs: number): void {
-  if (res.writableFinished || res.destroyed) return;
+  // Only bytes still held in the process count: no timer for an answer the kernel already took.
+  if (res.writableFinished || res.destroyed || res.writableLength === 0) return;
   const timer = setTimeout(() => res.destroy(), stallMs);
   res.once('close', () => clearTimeout(timer));
 }
