@@ -2,7 +2,8 @@
 // an embedded PostgreSQL and a redis-server on ports of their own, the mock vLLM and the built
 // proxy as child processes on fixed ports (so a restarted one comes back where clients point).
 
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -176,4 +177,33 @@ export async function stopAll(pgServer: OwnPostgres | undefined): Promise<void> 
 export async function kill9(c: Child): Promise<void> {
   c.proc.kill('SIGKILL');
   await c.exited;
+}
+
+/**
+ * A soak's own temp directory (enterable by the `postgres` user the embedded server runs as) and the
+ * PostgreSQL it starts there: `close()` — or Ctrl-C, or the process exiting — stops every child and
+ * removes the directory.
+ */
+export class SoakWorkspace {
+  readonly dir: string;
+  pg?: OwnPostgres;
+  private readonly onInt = (): void => {
+    log('interrupted: cleaning up');
+    void this.close().finally(() => process.exit(130));
+  };
+  private readonly removeDir = (): void => rmSync(this.dir, { recursive: true, force: true });
+
+  constructor(prefix: string) {
+    this.dir = mkdtempSync(join(os.tmpdir(), prefix));
+    chmodSync(this.dir, 0o755);
+    process.once('SIGINT', this.onInt);
+    process.once('exit', this.removeDir);
+  }
+
+  async close(): Promise<void> {
+    process.off('SIGINT', this.onInt);
+    process.off('exit', this.removeDir);
+    await stopAll(this.pg);
+    this.removeDir();
+  }
 }

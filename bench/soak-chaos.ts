@@ -7,26 +7,12 @@
 // over time, what is left in flight at the end, and what the backends saw.
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { badClient, chat, goodClient, MODEL, newTally, quantile, type Role, type Tally } from './chaos-clients.js';
 import { commandLine, ensureBuild, f0, f2, freePort, gitHead, log, machine, mb, snapshotBuild, statusKb, stopChild, writeSection } from './harness.js';
-import {
-  app,
-  kill9,
-  metric,
-  mintKey,
-  mockCounts,
-  sleep,
-  startMock,
-  startPostgres,
-  startRedis,
-  stopAll,
-  type MockCounts,
-  type OwnPostgres,
-} from './services.js';
+import { app, kill9, metric, mintKey, mockCounts, sleep, startMock, startPostgres, startRedis, SoakWorkspace, type MockCounts } from './services.js';
 import type { SoakOptions } from './soak-money.js';
 
 const UPSTREAM = 'bench/mock-model';
@@ -46,23 +32,11 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
   const machineLine = `${m.cores} cores (${m.cpu}), ${m.memGb} GB RAM, Node ${m.node}, ${m.kernel}`;
   const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   const buildNote = ensureBuild(o.build);
-  const dir = mkdtempSync(join(os.tmpdir(), 'mp-chaos-soak-'));
-  // The embedded PostgreSQL runs as `postgres` under root and must be able to enter it.
-  chmodSync(dir, 0o755);
-  let pgServer: OwnPostgres | undefined;
-  const onInt = (): void => {
-    log('interrupted: cleaning up');
-    void stopAll(pgServer).finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', onInt);
-  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', removeDir);
+  const ws = new SoakWorkspace('mp-chaos-soak-');
+  const dir = ws.dir;
   const t0 = Date.now();
   try {
-    pgServer = await startPostgres(join(dir, 'pg'), await freePort(), 'chaos');
+    const pgServer = (ws.pg = await startPostgres(join(dir, 'pg'), await freePort(), 'chaos'));
     const redisPort = await freePort();
     let redis = await startRedis(redisPort);
     const portA = await freePort();
@@ -208,10 +182,7 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
       log('wrote "Latest chaos soak" in BENCHMARKS.md');
     }
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('exit', removeDir);
-    await stopAll(pgServer);
-    rmSync(dir, { recursive: true, force: true });
+    await ws.close();
     log(`chaos soak: ${((Date.now() - t0) / 1000).toFixed(0)} s in all, setup, baseline and teardown included`);
   }
 }

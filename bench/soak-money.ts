@@ -7,12 +7,11 @@
 // figures are reported, never asserted: a loss the current code has is shown as it is.
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLine, ensureBuild, f0, freePort, gitHead, log, machine, snapshotBuild, writeSection } from './harness.js';
 import { cost, runConnection, type ConnStats, type Prices } from './money-traffic.js';
-import { app, kill9, mintKey, sleep, startMock, startPostgres, stopAll, type OwnPostgres } from './services.js';
+import { app, kill9, mintKey, sleep, SoakWorkspace, startMock, startPostgres, type OwnPostgres } from './services.js';
 
 const MODEL = 'bench/mock-model';
 const PRICES: Prices = { input: 0.00001, output: 0.00004 };
@@ -35,23 +34,11 @@ export async function moneySoak(o: SoakOptions): Promise<void> {
   const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   const machineLine = `${m.cores} cores (${m.cpu}), ${m.memGb} GB RAM, Node ${m.node}, ${m.kernel}; 1-min load average ${loadAtStart} at the start`;
   const buildNote = ensureBuild(o.build);
-  const dir = mkdtempSync(join(os.tmpdir(), 'mp-money-soak-'));
-  // The embedded PostgreSQL runs as `postgres` under root and must be able to enter it.
-  chmodSync(dir, 0o755);
-  let pgServer: OwnPostgres | undefined;
-  const onInt = (): void => {
-    log('interrupted: cleaning up');
-    void stopAll(pgServer).finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', onInt);
-  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', removeDir);
+  const ws = new SoakWorkspace('mp-money-soak-');
+  const dir = ws.dir;
   const t0 = Date.now();
   try {
-    pgServer = await startPostgres(join(dir, 'pg'), await freePort(), 'money');
+    const pgServer = (ws.pg = await startPostgres(join(dir, 'pg'), await freePort(), 'money'));
     const mock = await startMock('mock vLLM', 0, MODEL);
     const main = snapshotBuild(join(dir, 'app'));
     const master = `sk-money-master-${randomBytes(8).toString('hex')}`;
@@ -115,10 +102,7 @@ export async function moneySoak(o: SoakOptions): Promise<void> {
       log('wrote "Latest money soak" in BENCHMARKS.md');
     }
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('exit', removeDir);
-    await stopAll(pgServer);
-    rmSync(dir, { recursive: true, force: true });
+    await ws.close();
     log(`money soak: ${((Date.now() - t0) / 1000).toFixed(0)} s in all, setup and teardown included`);
   }
 }
