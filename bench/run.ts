@@ -545,7 +545,7 @@ async function startProxy(
     ].join('\n'),
   );
   const port = await freePort();
-  const argv = ['--enable-source-maps'];
+  const argv = ['--enable-source-maps', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   let profileDir: string | undefined;
   if (args.profile) {
     profileDir = join(os.tmpdir(), `mp-bench-profile-${Date.now()}-${name}`);
