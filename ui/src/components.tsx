@@ -74,6 +74,16 @@ export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'ok' 
   return <span class={`badge badge-${tone}`}>{children}</span>;
 }
 
+export function Stat({ label, value, sub }: { label: string; value: string; sub?: string }) {
+  return (
+    <div class="stat">
+      <div class="stat-label">{label}</div>
+      <div class="stat-value">{value}</div>
+      {sub && <div class="stat-sub">{sub}</div>}
+    </div>
+  );
+}
+
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
     <div class="loading" aria-busy="true">
