@@ -2,6 +2,7 @@
 //   psql -d <throwaway db> -v rows=10000000 -f bench/usage-data.sql   (after the migrations)
 //   DATABASE_URL=postgres://…/<throwaway db> npx tsx bench/usage-queries.ts
 import pg from 'pg';
+import { flushSql } from '../src/spend/spend-sql.js';
 import { byKeySql, byModelSql, byTeamSql, errorsSql, latencySql, seriesSql, type Statement, totalsSql, type UsageFilter } from '../src/spend/usage-sql.js';
 
 const url = process.env.DATABASE_URL;
@@ -44,4 +45,50 @@ for (const [name, s] of cases) {
   times.sort((a, b) => a - b);
   console.log(`| ${name} | ${rows} | ${times[2].toFixed(1)} |`);
 }
+
+// The spend writer's batch statement, with and without the hourly rollup's CTE: what keeping it costs.
+const batch = (tag: string, n: number) =>
+  JSON.stringify(
+    Array.from({ length: n }, (_, i) => ({
+      request_id: `flush-${tag}-${i}`,
+      call_type: 'acompletion',
+      api_key: md5ish(i % 20),
+      spend: 0.0001,
+      prompt_tokens: 200,
+      completion_tokens: 50,
+      start_ms: Date.now() - 500,
+      end_ms: Date.now(),
+      first_ms: Date.now() - 400,
+      model: 'vendor/model-1',
+      model_id: 'dep-1',
+      model_group: `model-${i % 5}`,
+      api_base: 'http://127.0.0.1:8000/v1',
+      end_user: '',
+      team_id: `team-${i % 5}`,
+      status: 'success',
+      metadata: { user_api_key_alias: 'bench', litellm_call_id: `c-${i}` },
+    })),
+  );
+function md5ish(k: number): string {
+  return k.toString(16).padStart(64, '0');
+}
+const withHourly = flushSql(true);
+const withoutHourly = withHourly.replace(/\), hourly AS \([\s\S]*?RETURNING 1\n/, '');
+if (withoutHourly === withHourly) throw new Error('could not take the hourly CTE out of the flush statement');
+console.log('\n| flush of 500 rows | median ms (11 batches) |\n|---|---:|');
+for (const [name, sql] of [
+  ['with the hourly rollup', withHourly],
+  ['without it (as before)', withoutHourly],
+  ['with the hourly rollup (again)', withHourly],
+] as const) {
+  const times: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    const t = performance.now();
+    await client.query(sql, [batch(`${name}-${i}-${Date.now()}`, 500)]);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`| ${name} | ${times[5].toFixed(1)} |`);
+}
+await client.query(`DELETE FROM "LiteLLM_SpendLogs" WHERE request_id LIKE 'flush-%'`);
 await client.end();

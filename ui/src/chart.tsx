@@ -24,6 +24,7 @@ export function TimeChart({
   label,
   format,
   bars = false,
+  lines = false,
   hourly = false,
 }: {
   x: number[];
@@ -31,6 +32,8 @@ export function TimeChart({
   label: string;
   format: (v: number) => string;
   bars?: boolean;
+  /** Plain lines, no area (percentiles, which overlap). */
+  lines?: boolean;
   hourly?: boolean;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -61,8 +64,8 @@ export function TimeChart({
             label: s.label,
             stroke: color,
             width: bars ? 0 : 2,
-            fill: bars ? color : `${color}14`,
-            points: { show: x.length < 60 },
+            fill: bars ? color : lines ? undefined : `${color}14`,
+            points: { show: !bars && x.length < 60 },
             paths: bars ? uPlot.paths.bars!({ size: [0.7, 48], align: 0 }) : undefined,
             value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)),
           };
@@ -76,6 +79,6 @@ export function TimeChart({
       observer.disconnect();
       chart.destroy();
     };
-  }, [x, series, bars, hourly, format]);
+  }, [x, series, bars, lines, hourly, format]);
   return <div class="chart" ref={ref} role="img" aria-label={label} />;
 }

@@ -74,12 +74,13 @@ export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'ok' 
   return <span class={`badge badge-${tone}`}>{children}</span>;
 }
 
-export function Stat({ label, value, sub }: { label: string; value: string; sub?: string }) {
+/** A headline figure; `bad` colours the line under it (failures). */
+export function Stat({ label, value, sub, bad }: { label: string; value: string; sub?: string; bad?: boolean }) {
   return (
     <div class="stat">
       <div class="stat-label">{label}</div>
       <div class="stat-value">{value}</div>
-      {sub && <div class="stat-sub">{sub}</div>}
+      {sub && <div class={`stat-sub ${bad ? 'stat-sub-bad' : ''}`}>{sub}</div>}
     </div>
   );
 }

@@ -89,7 +89,12 @@ export function KeyDetailPage({ token }: { token: string }) {
 
       <div class="stats">
         <Stat label="Spend, 30 days" value={t ? usd(t.spend) : '…'} />
-        <Stat label="Requests, 30 days" value={t ? count(t.requests) : '…'} sub={t && t.failed_requests ? `${count(t.failed_requests)} failed` : undefined} />
+        <Stat
+          label="Requests, 30 days"
+          bad
+          value={t ? count(t.requests) : '…'}
+          sub={t && t.failed_requests ? `${count(t.failed_requests)} failed` : undefined}
+        />
         <Stat label="Tokens, 30 days" value={t ? count(t.total_tokens) : '…'} />
       </div>
       <Card title="Spend per day (30 days)">

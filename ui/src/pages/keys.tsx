@@ -89,13 +89,11 @@ export function KeysPage() {
             <table class="table table-cards" aria-label="Keys">
               <thead>
                 <tr>
-                  <th>Alias</th>
-                  <th>Key</th>
+                  <th>Alias · key</th>
                   <th>Models</th>
                   <th>Spend / budget</th>
                   <th>Limits</th>
-                  <th>Created</th>
-                  <th>Last used</th>
+                  <th>Last used · created</th>
                   <th>Expires</th>
                   <th>Status</th>
                   <th class="col-actions">Actions</th>
@@ -218,11 +216,11 @@ function KeyRow({
   const limits = limitsOf(k);
   return (
     <tr data-key={k.key_alias ?? k.token}>
-      <td class="strong card-title">
-        <Link href={`/ui/key-management/${k.token}`}>{k.key_alias ?? k.key_name}</Link>
-      </td>
-      <td class="mono nowrap" data-label="Key">
-        {k.key_name}
+      <td class="card-title">
+        <Link href={`/ui/key-management/${k.token}`} class="strong">
+          {k.key_alias ?? k.key_name}
+        </Link>
+        <div class="mono small muted nowrap">{k.key_name}</div>
       </td>
       <td data-label="Models">
         {k.models.length === 0 ? (
@@ -259,11 +257,13 @@ function KeyRow({
       <td class="nowrap small" data-label="Limits">
         {limits ?? <span class="muted">none</span>}
       </td>
-      <td class="nowrap" data-label="Created" title={k.created_at ?? undefined}>
-        {day(k.created_at)}
-      </td>
-      <td class="nowrap" data-label="Last used" title={k.last_active ?? undefined}>
-        {k.last_active ? relative(k.last_active) : <span class="muted">never</span>}
+      <td class="nowrap" data-label="Last used · created">
+        <div data-last-used title={k.last_active ?? undefined}>
+          {k.last_active ? relative(k.last_active) : <span class="muted">never used</span>}
+        </div>
+        <div class="muted small" title={k.created_at ?? undefined}>
+          created {day(k.created_at)}
+        </div>
       </td>
       <td class="nowrap" data-label="Expires" title={k.expires ?? undefined}>
         {k.expires === null ? <span class="muted">Never</span> : expired ? day(k.expires) : relative(k.expires)}

@@ -71,11 +71,9 @@ export function ModelsPage() {
                 <tr>
                   <th>Alias</th>
                   <th>Health</th>
-                  <th>Upstream model</th>
-                  <th>API base</th>
+                  <th>Upstream model · API base</th>
                   <th>API key</th>
-                  <th class="num">Input / 1M</th>
-                  <th class="num">Output / 1M</th>
+                  <th class="num">Price in / out (1M)</th>
                   <th>Load</th>
                   <th>Source</th>
                   <th class="col-actions">Actions</th>
@@ -88,20 +86,15 @@ export function ModelsPage() {
                     <td data-label="Health">
                       <HealthCell h={byId.get(m.model_info.id)} loading={!health.data} />
                     </td>
-                    <td class="mono" data-label="Upstream model">
-                      {m.litellm_params.model}
-                    </td>
-                    <td class="mono small" data-label="API base">
-                      {m.litellm_params.api_base ?? <span class="muted">—</span>}
+                    <td data-label="Upstream model · API base">
+                      <div class="mono">{m.litellm_params.model}</div>
+                      <div class="mono small muted">{m.litellm_params.api_base ?? '—'}</div>
                     </td>
                     <td class="mono small" data-label="API key">
                       {m.litellm_params.api_key ? String(m.litellm_params.api_key) : <span class="muted">none</span>}
                     </td>
-                    <td class="num" data-label="Input / 1M">
-                      {perMillion(m.model_info.input_cost_per_token)}
-                    </td>
-                    <td class="num" data-label="Output / 1M">
-                      {perMillion(m.model_info.output_cost_per_token)}
+                    <td class="num nowrap" data-label="Price in / out (1M)">
+                      {perMillion(m.model_info.input_cost_per_token)} / {perMillion(m.model_info.output_cost_per_token)}
                     </td>
                     <td class="small nowrap" data-label="Load">
                       <LoadCell h={byId.get(m.model_info.id)} />

@@ -46,8 +46,8 @@ export function SpendPage() {
     f.split === 'api_key' ? keyLabel(g ?? '', keys.get(g ?? '')) : f.split === 'team_id' ? (g ? teams.get(g) || g : 'No team') : g || '(none)';
   const charts = useMemo(() => {
     if (!usage.data) return undefined;
-    const of = (m: Metric) => seriesOf(usage.data!, m, nameOf);
-    return { spend: of('spend'), requests: of('requests'), errors: of('failed_requests'), tokens: of('total_tokens') };
+    const of = (m: Metric, single: string) => seriesOf(usage.data!, m, (g) => (f.split ? nameOf(g) : single));
+    return { spend: of('spend', 'Spend'), requests: of('requests', 'Requests'), errors: of('failed_requests', 'Errors'), tokens: of('total_tokens', 'Tokens') };
   }, [usage.data]);
   const pcts = useMemo(
     () =>
@@ -114,13 +114,13 @@ export function SpendPage() {
         <Card title={`Tokens per ${per}`}>{charts ? <TimeChart label="Tokens" {...charts.tokens} format={countAxis} hourly={hourly} /> : <Loading />}</Card>
         <Card title="Latency (p50 / p90 / p99)">
           <ErrorBanner error={latency.error} />
-          {pcts ? <TimeChart label="Latency percentiles" {...pcts.lat} format={msAxis} hourly={hourly} /> : !latency.error && <Loading />}
+          {pcts ? <TimeChart label="Latency percentiles" {...pcts.lat} format={msAxis} hourly={hourly} lines /> : !latency.error && <Loading />}
           {latency.data && latency.data.sampled >= latency.data.sample_limit && (
             <p class="muted small">From the newest {count(latency.data.sample_limit)} successful requests of the range.</p>
           )}
         </Card>
         <Card title="Time to first token (streams, p50 / p90 / p99)">
-          {pcts ? <TimeChart label="Time to first token percentiles" {...pcts.ttft} format={msAxis} hourly={hourly} /> : !latency.error && <Loading />}
+          {pcts ? <TimeChart label="Time to first token percentiles" {...pcts.ttft} format={msAxis} hourly={hourly} lines /> : !latency.error && <Loading />}
         </Card>
         <Card title="Errors by status">
           <ErrorBanner error={errors.error} />
