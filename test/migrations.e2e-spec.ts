@@ -26,7 +26,7 @@ const LITELLM_TABLES = [
   'LiteLLM_VerificationToken',
 ];
 /** Ours, beside LiteLLM's (`model_proxy_migrations` is TypeORM's own). */
-const OWN_TABLES = ['model_proxy_ui_sessions'];
+const OWN_TABLES = ['model_proxy_hourly_spend', 'model_proxy_ui_sessions'];
 /** Must match MIGRATION_LOCK_ID in src/database/migrate.ts. */
 const MIGRATION_LOCK_ID = 4_100_2026;
 
@@ -131,11 +131,13 @@ describe('migrations', { timeout: 90_000 }, () => {
     // One revert undoes the newest migration only; reverting all of them leaves nothing.
     await npm('migration:revert');
     expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, -1));
-    expect(await ownTables(db)).toEqual([]);
+    expect(await ownTables(db)).toEqual(['model_proxy_ui_sessions']);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
     await npm('migration:revert');
+    expect(await ownTables(db)).toEqual([]);
+    await npm('migration:revert');
     expect(await tables(db)).not.toContain('LiteLLM_DailyUserSpend');
-    for (let i = 2; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
+    for (let i = 3; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
     expect(await tables(db)).toEqual([]);
     expect(await applied(db)).toEqual([]);
 
