@@ -1,16 +1,12 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-
-export interface Series {
-  label: string;
-  /** One value per x; null = no point. */
-  values: Array<number | null>;
-}
+import type { Series } from './usage';
 
 /** Distinct colours that read on light and dark backgrounds. */
 const PALETTE = ['#4f46e5', '#0e9384', '#dc6803', '#c11574', '#1570ef', '#7a5af8', '#98a2b3'];
 const H = 220;
+const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8, 1e9];
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#667085';
 
@@ -25,6 +21,7 @@ export function TimeChart({
   format,
   bars = false,
   lines = false,
+  integer = false,
   hourly = false,
 }: {
   x: number[];
@@ -34,6 +31,7 @@ export function TimeChart({
   bars?: boolean;
   /** Plain lines, no area (percentiles, which overlap). */
   lines?: boolean;
+  integer?: boolean;
   hourly?: boolean;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -54,7 +52,8 @@ export function TimeChart({
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
       axes: [
         { ...axis, space: 60 },
-        { ...axis, size: 64, values: (_u, ticks) => ticks.map(format) },
+        // Counts step by whole numbers (no "0.2 requests").
+        { ...axis, size: 64, values: (_u, ticks) => ticks.map(format), incrs: integer ? INTEGER_STEPS : undefined },
       ],
       series: [
         { label: 'Time', value: (_u, v) => (v === null ? '—' : `${stamp.format(new Date(v * 1000))} UTC`) },
@@ -79,6 +78,6 @@ export function TimeChart({
       observer.disconnect();
       chart.destroy();
     };
-  }, [x, series, bars, lines, hourly, format]);
+  }, [x, series, bars, lines, integer, hourly, format]);
   return <div class="chart" ref={ref} role="img" aria-label={label} />;
 }

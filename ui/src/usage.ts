@@ -1,6 +1,12 @@
 // Pure helpers of the Spend page: key labels, chart series from the usage answer, CSV export.
-import type { KeyUsage, Latency, Totals, Usage, UsagePoint } from './api';
-import type { Series } from './chart';
+// (`.js` in the import: the unit specs type-check this file with Node's resolution too.)
+import type { KeyUsage, Latency, Totals, Usage, UsagePoint } from './api.js';
+
+export interface Series {
+  label: string;
+  /** One value per x; null = no point. */
+  values: Array<number | null>;
+}
 
 /** Requests made with the master key are booked with an empty key hash, as LiteLLM does. */
 export const MASTER = '';
@@ -17,11 +23,12 @@ export function keyLabel(hash: string, k: Pick<KeyUsage, 'key_alias' | 'key_name
 const HOUR = 3600;
 const DAY = 86_400;
 
-/** Every bucket start (epoch seconds) from `start` up to `end`, so empty hours or days show as zero. */
+/** Every bucket start (epoch seconds) from `start` up to `end` (or now), so empty hours or days show as zero. */
 export function buckets(start: string, end: string, granularity: 'hour' | 'day'): number[] {
   const step = granularity === 'hour' ? HOUR : DAY;
   const first = Math.floor(Date.parse(start) / 1000 / step) * step;
-  const last = Date.parse(end) / 1000;
+  // Not into the future: "today" ends now.
+  const last = Math.min(Date.parse(end), Date.now()) / 1000;
   const out: number[] = [];
   for (let t = first; t < last && out.length < 5000; t += step) out.push(t);
   return out;
@@ -76,15 +83,4 @@ export function usageCsv(usage: Usage, nameOf: (group: string | null) => string)
     rows.push([p.bucket, p.group === null ? '' : p.group === OTHER ? 'Other' : nameOf(p.group), ...CSV_COLUMNS.map((c) => p[c])]);
   }
   return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
-}
-
-export function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

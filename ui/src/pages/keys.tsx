@@ -258,11 +258,13 @@ function KeyRow({
         {limits ?? <span class="muted">none</span>}
       </td>
       <td class="nowrap" data-label="Last used · created">
-        <div data-last-used title={k.last_active ?? undefined}>
-          {k.last_active ? relative(k.last_active) : <span class="muted">never used</span>}
-        </div>
-        <div class="muted small" title={k.created_at ?? undefined}>
-          created {day(k.created_at)}
+        <div class="stack">
+          <span data-last-used title={k.last_active ?? undefined}>
+            {k.last_active ? relative(k.last_active) : <span class="muted">never used</span>}
+          </span>
+          <span class="muted small" title={k.created_at ?? undefined}>
+            created {day(k.created_at)}
+          </span>
         </div>
       </td>
       <td class="nowrap" data-label="Expires" title={k.expires ?? undefined}>

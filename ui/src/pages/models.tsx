@@ -87,8 +87,10 @@ export function ModelsPage() {
                       <HealthCell h={byId.get(m.model_info.id)} loading={!health.data} />
                     </td>
                     <td data-label="Upstream model · API base">
-                      <div class="mono">{m.litellm_params.model}</div>
-                      <div class="mono small muted">{m.litellm_params.api_base ?? '—'}</div>
+                      <div class="stack">
+                        <span class="mono">{m.litellm_params.model}</span>
+                        <span class="mono small muted">{m.litellm_params.api_base ?? '—'}</span>
+                      </div>
                     </td>
                     <td class="mono small" data-label="API key">
                       {m.litellm_params.api_key ? String(m.litellm_params.api_key) : <span class="muted">none</span>}

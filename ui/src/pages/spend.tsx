@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type ErrorGroup, get, type Latency, type SpendLog, type Usage } from '../api';
 import { TimeChart } from '../chart';
+import { download } from '../download';
 import { Card, Empty, ErrorBanner, Loading, Pager, Stat, useApi } from '../components';
 import { count, usd } from '../format';
 import { setQuery, useLocation } from '../router';
-import { download, keyLabel, type Metric, percentileSeries, seriesOf, usageCsv } from '../usage';
+import { keyLabel, type Metric, percentileSeries, seriesOf, usageCsv } from '../usage';
 import { FilterBar, filtersOf } from './spend-filters';
 import { ErrorsTable, RequestsTable, TopTable } from './spend-tables';
 
@@ -108,10 +109,14 @@ export function SpendPage() {
       </Card>
       <div class="grid-2">
         <Card title={`Requests per ${per}`}>
-          {charts ? <TimeChart label="Requests" {...charts.requests} format={countAxis} hourly={hourly} /> : <Loading />}
+          {charts ? <TimeChart label="Requests" {...charts.requests} format={countAxis} hourly={hourly} integer /> : <Loading />}
         </Card>
-        <Card title={`Errors per ${per}`}>{charts ? <TimeChart label="Errors" {...charts.errors} format={countAxis} hourly={hourly} /> : <Loading />}</Card>
-        <Card title={`Tokens per ${per}`}>{charts ? <TimeChart label="Tokens" {...charts.tokens} format={countAxis} hourly={hourly} /> : <Loading />}</Card>
+        <Card title={`Errors per ${per}`}>
+          {charts ? <TimeChart label="Errors" {...charts.errors} format={countAxis} hourly={hourly} integer /> : <Loading />}
+        </Card>
+        <Card title={`Tokens per ${per}`}>
+          {charts ? <TimeChart label="Tokens" {...charts.tokens} format={countAxis} hourly={hourly} integer /> : <Loading />}
+        </Card>
         <Card title="Latency (p50 / p90 / p99)">
           <ErrorBanner error={latency.error} />
           {pcts ? <TimeChart label="Latency percentiles" {...pcts.lat} format={msAxis} hourly={hourly} lines /> : !latency.error && <Loading />}
