@@ -180,6 +180,20 @@ describe('console API: usage, health, key search', () => {
     expect(until).toBeLessThanOrEqual(COOLDOWN_S * 1000);
   });
 
+  it('documents the new routes in /openapi.json with typed answers', async () => {
+    const doc = await json<{
+      paths: Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> } }>;
+      components: { schemas: Record<string, { properties: Record<string, { enum?: string[]; type?: string }> }> };
+    }>('/openapi.json');
+    const ref = (path: string) => doc.paths[path].get.responses['200'].content?.['application/json'].schema.$ref;
+    expect(ref('/health/deployments')).toBe('#/components/schemas/DeploymentsHealthDto');
+    expect(ref('/spend/usage')).toBe('#/components/schemas/UsageResponseDto');
+    expect(ref('/spend/usage/latency')).toBe('#/components/schemas/LatencyResponseDto');
+    expect(ref('/ui/config')).toBe('#/components/schemas/UiConfigDto');
+    expect(doc.components.schemas.DeploymentHealthDto.properties.state.enum).toEqual(['healthy', 'cooling_down', 'unreachable']);
+    expect(doc.components.schemas.UsagePointDto.properties.spend.type).toBe('number');
+  });
+
   it('/ui/config tells the UI whether models can be stored', async () => {
     expect(await json('/ui/config')).toMatchObject({ store_model_in_db: false });
   });

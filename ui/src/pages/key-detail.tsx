@@ -103,13 +103,7 @@ export function KeyDetailPage({ token }: { token: string }) {
       </Card>
       <Card title="Recent requests">
         <ErrorBanner error={logs.error} />
-        {logs.data && logs.data.length === 0 ? (
-          <Empty>No requests yet.</Empty>
-        ) : logs.data ? (
-          <RequestsTable rows={logs.data} keyName={() => labelOf(k)} />
-        ) : (
-          <Loading />
-        )}
+        {logs.data && logs.data.length === 0 ? <Empty>No requests yet.</Empty> : logs.data ? <RequestsTable rows={logs.data} /> : <Loading />}
       </Card>
 
       {editing && (

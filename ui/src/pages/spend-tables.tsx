@@ -108,14 +108,15 @@ export function StatusBadge({ row }: { row: SpendLog }) {
   return <Badge tone="danger">{[code, type].filter((v) => v !== undefined && v !== null).join(' · ') || 'failed'}</Badge>;
 }
 
-export function RequestsTable({ rows, keyName }: { rows: SpendLog[]; keyName: (hash: string) => string }) {
+/** The request log; `keyName` names each row's key (omitted: one key's page, no Key column). */
+export function RequestsTable({ rows, keyName }: { rows: SpendLog[]; keyName?: (hash: string) => string }) {
   return (
     <div class="table-wrap">
       <table class="table" aria-label="Spend logs">
         <thead>
           <tr>
             <th>Time</th>
-            <th>Key</th>
+            {keyName && <th>Key</th>}
             <th>Model</th>
             <th class="num">Tokens in / out</th>
             <th class="num">Spend</th>
@@ -130,7 +131,7 @@ export function RequestsTable({ rows, keyName }: { rows: SpendLog[]; keyName: (h
             return (
               <tr key={r.request_id} title={r.request_id}>
                 <td class="nowrap">{when(r.startTime)}</td>
-                <td class="nowrap">{keyName(r.api_key)}</td>
+                {keyName && <td class="nowrap">{keyName(r.api_key)}</td>}
                 <td class="nowrap">{r.model_group || r.model}</td>
                 <td class="num nowrap">
                   {count(r.prompt_tokens)} / {count(r.completion_tokens)}
