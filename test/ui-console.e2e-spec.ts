@@ -241,6 +241,28 @@ describe.skipIf(!hasChromium)('operator console in headless Chromium', () => {
     await shot(page, 'console-spend-hourly');
   }, 90_000);
 
+  it('auto-refresh picks up a request made after the page loaded', async () => {
+    const page = await newPage();
+    await page.clock.install();
+    await signIn(page, `/ui/spend?key=${keyA.token}`);
+    const requests = stat(page, 'Requests');
+    await expect.poll(() => requests.textContent()).toMatch(/^\d+$/);
+    const before = Number(await requests.textContent());
+    await page.getByLabel('Auto-refresh (15 s)').check();
+    await chat(keyA.key);
+    await page.clock.runFor(16_000);
+    await expect.poll(() => requests.textContent()).toBe(String(before + 1));
+  }, 60_000);
+
+  it('names a deleted key in spend by its alias and masked key', async () => {
+    const res = await app.fetch('/key/delete', { method: 'POST', json: { keys: [keyB.token] } });
+    expect(res.status).toBe(200);
+    const page = await newPage();
+    await signIn(page, '/ui/spend');
+    const top = page.getByRole('table', { name: 'Top keys' });
+    await expect.poll(() => top.textContent()).toContain(`deleted key console-batch · sk-...${keyB.key.slice(-4)}`);
+  }, 60_000);
+
   it('every page at desktop and phone size (screenshots), nothing wider than a phone but tables', async () => {
     for (const [viewport, size] of [
       [DESKTOP, 'desktop'],
