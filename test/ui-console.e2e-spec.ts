@@ -283,5 +283,11 @@ describe.skipIf(!hasChromium)('operator console in headless Chromium', () => {
         await shot(page, `console-${size}-${name}`);
       }
     }
+    const dark = await newPage();
+    await dark.emulateMedia({ colorScheme: 'dark' });
+    await signIn(dark, '/ui/spend');
+    await dark.locator('.u-over').first().waitFor();
+    await dark.waitForLoadState('networkidle');
+    await shot(dark, 'console-dark-spend');
   }, 120_000);
 });
