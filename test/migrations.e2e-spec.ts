@@ -26,7 +26,7 @@ const LITELLM_TABLES = [
   'LiteLLM_VerificationToken',
 ];
 /** Ours, beside LiteLLM's (`model_proxy_migrations` is TypeORM's own). */
-const OWN_TABLES = ['model_proxy_ui_sessions'];
+const OWN_TABLES = ['model_proxy_hourly_spend', 'model_proxy_ui_sessions'];
 /** Must match MIGRATION_LOCK_ID in src/database/migrate.ts. */
 const MIGRATION_LOCK_ID = 4_100_2026;
 
@@ -131,11 +131,13 @@ describe('migrations', { timeout: 90_000 }, () => {
     // One revert undoes the newest migration only; reverting all of them leaves nothing.
     await npm('migration:revert');
     expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, -1));
-    expect(await ownTables(db)).toEqual([]);
+    expect(await ownTables(db)).toEqual(['model_proxy_ui_sessions']);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
     await npm('migration:revert');
+    expect(await ownTables(db)).toEqual([]);
+    await npm('migration:revert');
     expect(await tables(db)).not.toContain('LiteLLM_DailyUserSpend');
-    for (let i = 2; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
+    for (let i = 3; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
     expect(await tables(db)).toEqual([]);
     expect(await applied(db)).toEqual([]);
 
@@ -143,6 +145,31 @@ describe('migrations', { timeout: 90_000 }, () => {
     await proxy(db.url);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
     expect(await ownTables(db)).toEqual(OWN_TABLES);
+  });
+
+  it("the hourly rollup migration fills the rollup and keys' last_active from log rows already there", async () => {
+    const db = await fresh();
+    const env = { ...process.env, DATABASE_URL: db.url, CI: 'true' };
+    const npm = (script: string) => run('npm', ['run', '--silent', script], { cwd: REPO_ROOT, env, timeout: 30_000 });
+    await npm('migration:run');
+    await npm('migration:revert');
+    expect(await ownTables(db)).toEqual(['model_proxy_ui_sessions']);
+    await db.query(`INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, team_id) VALUES ('tok-a', 'a', 'team-a')`);
+    await db.query(`INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, "startTime", "endTime",
+        model_group, team_id, status)
+      SELECT 'old-' || i, 'acompletion', 'tok-a', 0.5, 10, 5, timestamptz '2026-11-01 10:00Z' + make_interval(mins => 20 * i),
+        timestamptz '2026-11-01 10:00Z' + make_interval(mins => 20 * i), 'm', 'team-a', CASE WHEN i = 0 THEN 'failure' ELSE 'success' END
+      FROM generate_series(0, 3) i`);
+    await npm('migration:run');
+    const hours = await db.query<{ hour: Date; requests: string; failed_requests: string; spend: number }>(
+      `SELECT hour, requests, failed_requests, spend FROM "model_proxy_hourly_spend" WHERE api_key = 'tok-a' AND team_id = 'team-a' AND model_group = 'm' ORDER BY hour`,
+    );
+    expect(hours.map((h) => [h.hour.toISOString(), Number(h.requests), Number(h.failed_requests), h.spend])).toEqual([
+      ['2026-11-01T10:00:00.000Z', 3, 1, 1.5],
+      ['2026-11-01T11:00:00.000Z', 1, 0, 0.5],
+    ]);
+    const [key] = await db.query<{ last_active: Date }>(`SELECT last_active FROM "LiteLLM_VerificationToken" WHERE token = 'tok-a'`);
+    expect(key.last_active.toISOString()).toBe('2026-11-01T11:00:00.000Z');
   });
 
   it('migration:generate finds no difference between the entities and a freshly migrated database', async () => {

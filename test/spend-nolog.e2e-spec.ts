@@ -44,5 +44,14 @@ describe('general_settings.disable_spend_logs', () => {
     }, 3000);
     expectMoney((await db.query<{ spend: number }>(`SELECT spend FROM "LiteLLM_VerificationToken" WHERE token = $1`, [key.token_id]))[0].spend, expected);
     expect(await db.query(`SELECT 1 FROM "LiteLLM_SpendLogs"`)).toHaveLength(0);
+    // The hourly rollup (the UI's Spend page) and last_active are kept without log rows too.
+    const [hourly] = await db.query<{ requests: number; spend: number }>(
+      `SELECT sum(requests)::int AS requests, sum(spend)::float8 AS spend FROM "model_proxy_hourly_spend" WHERE api_key = $1`,
+      [key.token_id],
+    );
+    expect(hourly.requests).toBe(5);
+    expectMoney(hourly.spend, expected);
+    const [k] = await db.query<{ last_active: Date | null }>(`SELECT last_active FROM "LiteLLM_VerificationToken" WHERE token = $1`, [key.token_id]);
+    expect(k.last_active).not.toBeNull();
   });
 });

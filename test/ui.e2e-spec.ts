@@ -1,32 +1,24 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type OpenAI from 'openai';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usd } from '../ui/src/format.js';
+import { CHROMIUM, DESKTOP, hasChromium, launchBrowser, PHONE, shot, signIn, type UiBrowser } from './helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { MASTER_KEY, startTestProxy, type TestProxy } from './helpers/proxy.js';
 import { rejectionOf } from './helpers/sdk.js';
-import { buildUi, type BuiltUi } from './helpers/ui.js';
+import { buildUi, type BuiltUi, seedRollup } from './helpers/ui.js';
 import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 
 // Issue 8 as an operator meets it: the admin UI in headless Chromium (Debian's package, driven by
 // playwright-core), against the real app, a real PostgreSQL and the mock vLLM, with the official SDK
 // as the client whose key the UI mints and revokes. Screenshots of each page land in test-results/ui/.
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = fileURLToPath(new URL('../test-results/ui/', import.meta.url));
 const GEMMA = 'google/gemma-4-31b';
 const DB_MODEL = 'acme/db-model-7b';
 const CONFIG_SECRET = 'sk-vllm-config-secret-0001';
 const DB_SECRET = 'sk-vllm-db-secret-0002';
 const PRICE_IN = 0.00002;
 const PRICE_OUT = 0.00006;
-const DESKTOP = { width: 1440, height: 900 };
-const PHONE = { width: 390, height: 844 };
-
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`test/ui.e2e-spec.ts skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 const user = (content: string) => [{ role: 'user' as const, content }];
@@ -37,31 +29,9 @@ describe.skipIf(!hasChromium)('admin UI in headless Chromium', () => {
   let gemma: MockVllm;
   let keyed: MockVllm;
   let app: TestProxy;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  let chrome: UiBrowser;
+  const newPage = (viewport = DESKTOP) => chrome.newPage(app.url, viewport);
 
-  async function newPage(viewport = DESKTOP): Promise<Page> {
-    const context = await browser.newContext({ viewport, baseURL: app.url, deviceScaleFactor: viewport === PHONE ? 2 : 1 });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    // A script error or a CSP refusal in the page fails the test that met it (afterEach).
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (/Content Security Policy/i.test(msg.text())) pageErrors.push(msg.text());
-    });
-    return page;
-  }
-
-  async function signIn(page: Page, path = '/ui/'): Promise<void> {
-    await page.goto(path);
-    await page.getByLabel('Password').fill(MASTER_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const keyRow = (page: Page, alias: string): Locator => page.locator(`tr[data-key="${alias}"]`);
   const sdkStatus = async (call: Promise<unknown>) => ((await rejectionOf(call)) as InstanceType<typeof OpenAI.APIError>).status;
   const chat = (apiKey: string, model = 'gemma-4-31b') =>
@@ -78,19 +48,21 @@ describe.skipIf(!hasChromium)('admin UI in headless Chromium', () => {
     }
     await db.query(`
       INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens,
-                                       "startTime", "endTime", request_duration_ms, model, model_group, status)
+                                       "startTime", "endTime", request_duration_ms, model, model_group, status, metadata)
       SELECT 'seed-' || k.key_alias || '-' || d || '-' || n, 'acompletion', k.token,
              (120 + 80 * sin(d) + 40 * n) * ${PRICE_OUT} , 300 + 20 * n, 120 + 10 * d, 420 + 20 * n + 10 * d,
              now() - make_interval(days => d, mins => 7 * n), now() - make_interval(days => d, mins => 7 * n) + interval '850 ms', 850,
-             '${GEMMA}', CASE WHEN k.key_alias = 'support-bot' AND n % 3 = 0 THEN 'llama-3-8b' ELSE 'gemma-4-31b' END, 'success'
+             '${GEMMA}', CASE WHEN k.key_alias = 'support-bot' AND n % 3 = 0 THEN 'llama-3-8b' ELSE 'gemma-4-31b' END,
+             CASE WHEN (d + n) % 11 = 0 THEN 'failure' ELSE 'success' END,
+             CASE WHEN (d + n) % 11 = 0 THEN '{"status_code": 502, "error_type": "upstream_error"}'::jsonb ELSE '{}'::jsonb END
       FROM "LiteLLM_VerificationToken" k, generate_series(1, 20) d, generate_series(1, CASE WHEN k.key_alias = 'support-bot' THEN 6 ELSE 3 END) n
       WHERE k.key_alias IN ('analytics-batch', 'support-bot')`);
     await db.query(`UPDATE "LiteLLM_VerificationToken" k SET spend = (SELECT sum(spend) FROM "LiteLLM_SpendLogs" s WHERE s.api_key = k.token)
                     WHERE k.key_alias IN ('analytics-batch', 'support-bot')`);
+    await seedRollup(db);
   }
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     [ui, db, gemma, keyed] = await Promise.all([
       buildUi(),
       createTestDatabase(),
@@ -110,17 +82,13 @@ describe.skipIf(!hasChromium)('admin UI in headless Chromium', () => {
       ],
     });
     await seedHistory();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    chrome = await launchBrowser();
   });
   afterEach(() => {
-    expect(pageErrors.splice(0), 'errors thrown in the page').toEqual([]);
+    expect(chrome.pageErrors.splice(0), 'errors thrown in the page').toEqual([]);
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await chrome?.close();
     await app?.close();
     await Promise.all([gemma?.close(), keyed?.close()]);
     await db?.drop();

@@ -8,6 +8,7 @@ import { UiSessionEntity } from '../auth/ui-session.entity.js';
 import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
 import { ProxyModelEntity } from '../models/proxy-model.entity.js';
 import { DailySpendEntity } from '../spend/daily-spend.entity.js';
+import { HourlySpendEntity } from '../spend/hourly-spend.entity.js';
 import { SpendLogEntity } from '../spend/spend-log.entity.js';
 
 /** Every table (LiteLLM's and our own), mapped column for column, so `migration:generate` proposes only real changes. */
@@ -16,6 +17,7 @@ export const ENTITIES = [
   ProxyModelEntity,
   SpendLogEntity,
   DailySpendEntity,
+  HourlySpendEntity,
   UserEntity,
   TeamEntity,
   BudgetEntity,

@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import type { Response } from 'express';
 import { AdminOnly, Public } from '../common/public.decorator.js';
 import { BackendHealthService } from './backend-health.service.js';
+import { DeploymentsHealthDto } from './deployment-health.dto.js';
+import { DeploymentHealthService } from './deployment-health.service.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
@@ -11,7 +13,19 @@ export class HealthController {
   constructor(
     private readonly health: HealthService,
     private readonly backends: BackendHealthService,
+    private readonly deploymentHealth: DeploymentHealthService,
   ) {}
+
+  @Get('deployments')
+  @AdminOnly()
+  @ApiOperation({
+    summary:
+      "Each deployment's state (healthy, cooling_down with the last error and until when, unreachable), in-flight requests and vLLM's queue and KV-cache use",
+  })
+  @ApiOkResponse({ type: DeploymentsHealthDto })
+  deployments(): Promise<DeploymentsHealthDto> {
+    return this.deploymentHealth.deployments();
+  }
 
   @Get()
   @AdminOnly()

@@ -51,8 +51,11 @@ export class ListKeysQueryDto {
   @Max(100, says('must be at most 100'))
   size?: number;
 
-  @OptionalString()
+  @OptionalString({ description: 'Exact alias (as LiteLLM)' })
   key_alias?: string;
+
+  @OptionalString({ description: 'Part of the alias, any case (not in LiteLLM: the admin UI searches with it)' })
+  key_alias_search?: string;
 
   @OptionalString()
   user_id?: string;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource, type EntityManager, In } from 'typeorm';
+import { DataSource, type EntityManager, type FindOperator, ILike, In } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { hashKey, maskKey } from '../common/secrets.js';
@@ -220,8 +220,9 @@ export class KeysService {
   async list(q: ListKeysQueryDto): Promise<ListKeysResponseDto> {
     const page = q.page ?? 1;
     const size = q.size ?? 10;
-    const where: Partial<Record<'key_alias' | 'user_id' | 'team_id' | 'organization_id' | 'token', string>> = {};
+    const where: Partial<Record<'key_alias' | 'user_id' | 'team_id' | 'organization_id' | 'token', string | FindOperator<string>>> = {};
     if (q.key_alias) where.key_alias = q.key_alias;
+    else if (q.key_alias_search) where.key_alias = ILike(`%${q.key_alias_search.replace(/[\\%_]/g, '\\$&')}%`);
     if (q.user_id) where.user_id = q.user_id;
     if (q.team_id) where.team_id = q.team_id;
     if (q.organization_id) where.organization_id = q.organization_id;

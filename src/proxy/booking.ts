@@ -51,6 +51,8 @@ export function spendEntryOf(ctx: RequestContext, dep: DeploymentConfig): SpendE
     status: ctx.outcome,
     metadata: {
       user_api_key_alias: key?.keyAlias ?? null,
+      // The masked key (sk-...abcd), so reports can still name a key deleted since.
+      user_api_key_name: key?.keyName ?? null,
       user_api_key_user_id: key?.userId ?? null,
       user_api_key_team_id: key?.teamId ?? null,
       litellm_call_id: ctx.callId,

@@ -123,6 +123,12 @@ export class RouterService {
     this.stateOf(d.id).inFlight--;
   }
 
+  /** Read-only view of a deployment's state, for GET /health/deployments. */
+  health(id: string): { inFlight: number; coolUntil: number | null; lastError: string | null } {
+    const s = this.state.get(id);
+    return { inFlight: s?.inFlight ?? 0, coolUntil: s && s.coolUntil > Date.now() ? s.coolUntil : null, lastError: s?.lastError ?? null };
+  }
+
   /** A request the deployment served: the other half of the failure rate. */
   succeeded(d: DeploymentConfig): void {
     this.stateOf(d.id).window.succeeded(Date.now());

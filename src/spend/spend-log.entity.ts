@@ -5,6 +5,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('IDX_spend_logs_start_time', ['startTime'])
 @Index('IDX_spend_logs_api_key_start_time', ['api_key', 'startTime'])
 @Index('IDX_spend_logs_model_group_start_time', ['model_group', 'startTime'])
+// Failed rows only: the usage page's error breakdown reads these.
+@Index('IDX_spend_logs_failures', ['startTime'], { where: `status = 'failure'` })
 export class SpendLogEntity {
   @PrimaryColumn({ type: 'text' }) request_id: string;
   @Column({ type: 'text' }) call_type: string;

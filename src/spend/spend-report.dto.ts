@@ -15,6 +15,9 @@ export class SpendLogsQueryDto {
   @OptionalString()
   request_id?: string;
 
+  @OptionalString({ description: 'Team id (not in LiteLLM: the admin UI filters by it)' })
+  team_id?: string;
+
   @OptionalString({ description: 'Model alias' })
   model?: string;
 

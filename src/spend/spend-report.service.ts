@@ -47,6 +47,7 @@ export class SpendReportService {
     const filters: Array<[string, string | undefined]> = [
       ['api_key', q.api_key && (HASH.test(q.api_key) ? q.api_key : hashKey(q.api_key))],
       ['request_id', q.request_id],
+      ['team_id', q.team_id],
       ['model_group', q.model],
       ['"user"', q.user_id],
     ];

@@ -9,7 +9,7 @@ const BATCH_ROWS = `json_to_recordset($1::json) AS r(request_id text, call_type 
 /*
  * One statement books a batch exactly once: log rows are inserted (a retried batch whose first
  * commit did land inserts nothing), and only the rows actually inserted add to key, user and team
- * spend and to the daily rollup, summed per key — one UPDATE for all keys, never one per request.
+ * spend (and `last_active`) and to the daily and hourly rollups, summed per key — one UPDATE for all keys, never one per request.
  */
 const INSERT_LOGS = `INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, total_tokens,
     "startTime", "endTime", "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user",
@@ -22,18 +22,18 @@ const INSERT_LOGS = `INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api
   FROM ${BATCH_ROWS}
   ON CONFLICT (request_id) DO NOTHING
   RETURNING api_key, spend, team_id, metadata->>'user_api_key_user_id' AS user_id,
-    to_char("startTime" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, model_group, call_type AS endpoint,
+    to_char("startTime" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, date_trunc('hour', "startTime") AS hour, "startTime" AS start_time, model, model_group, call_type AS endpoint,
     prompt_tokens, completion_tokens, status = 'failure' AS failed`;
 
 /** With `disable_spend_logs`: no log rows, the totals alone (as LiteLLM's setting does). */
 const TOTALS_ONLY = `SELECT r.api_key, r.spend, r.team_id, r.metadata->>'user_api_key_user_id' AS user_id,
-    to_char(to_timestamp(r.start_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, r.model, r.model_group,
+    to_char(to_timestamp(r.start_ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, date_trunc('hour', to_timestamp(r.start_ms / 1000.0)) AS hour, to_timestamp(r.start_ms / 1000.0) AS start_time, r.model, r.model_group,
     r.call_type AS endpoint, r.prompt_tokens, r.completion_tokens, r.status = 'failure' AS failed
   FROM ${BATCH_ROWS}`;
 
 export function flushSql(withLogs: boolean): string {
   return `WITH ins AS (${withLogs ? INSERT_LOGS : TOTALS_ONLY}), by_key AS (
-  SELECT api_key, sum(spend) AS total FROM ins WHERE api_key <> '' GROUP BY api_key
+  SELECT api_key, sum(spend) AS total, max(start_time) AS last_active FROM ins WHERE api_key <> '' GROUP BY api_key
 ), daily AS (
   INSERT INTO "LiteLLM_DailyUserSpend" AS d (user_id, date, api_key, model, model_group, custom_llm_provider, endpoint,
     prompt_tokens, completion_tokens, spend, api_requests, successful_requests, failed_requests)
@@ -46,6 +46,14 @@ export function flushSql(withLogs: boolean): string {
     successful_requests = d.successful_requests + excluded.successful_requests,
     failed_requests = d.failed_requests + excluded.failed_requests, updated_at = now()
   RETURNING 1
+), hourly AS (
+  INSERT INTO "model_proxy_hourly_spend" AS h (hour, api_key, team_id, model_group, prompt_tokens, completion_tokens, spend, requests, failed_requests)
+  SELECT hour, api_key, team_id, model_group, sum(prompt_tokens), sum(completion_tokens), sum(spend), count(*), count(*) FILTER (WHERE failed)
+  FROM ins GROUP BY hour, api_key, team_id, model_group
+  ON CONFLICT (hour, api_key, team_id, model_group) DO UPDATE SET
+    prompt_tokens = h.prompt_tokens + excluded.prompt_tokens, completion_tokens = h.completion_tokens + excluded.completion_tokens,
+    spend = h.spend + excluded.spend, requests = h.requests + excluded.requests, failed_requests = h.failed_requests + excluded.failed_requests
+  RETURNING 1
 ), users AS (
   UPDATE "LiteLLM_UserTable" u SET spend = u.spend + s.total
   FROM (SELECT user_id, sum(spend) AS total FROM ins WHERE user_id IS NOT NULL GROUP BY user_id) s
@@ -57,7 +65,7 @@ export function flushSql(withLogs: boolean): string {
   WHERE t.team_id = s.team_id
   RETURNING 'team:' || t.team_id AS token, t.spend
 ), keys AS (
-  UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total
+  UPDATE "LiteLLM_VerificationToken" k SET spend = k.spend + b.total, last_active = greatest(k.last_active, b.last_active)
   FROM by_key b WHERE k.token = b.api_key
   RETURNING k.token, k.spend
 )

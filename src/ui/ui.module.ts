@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { UiAssetsService } from './ui-assets.service.js';
 import { UiAuthController } from './ui-auth.controller.js';
+import { UiConfigController } from './ui-config.controller.js';
 import { UiLoginService } from './ui-login.service.js';
 import { UiShellController } from './ui-shell.controller.js';
 
@@ -9,7 +10,7 @@ import { UiShellController } from './ui-shell.controller.js';
 @Module({
   imports: [AuthModule],
   // Order matters: the shell's catch-all GET /ui/{*path} must come after GET /ui/session.
-  controllers: [UiAuthController, UiShellController],
+  controllers: [UiAuthController, UiConfigController, UiShellController],
   providers: [UiLoginService, UiAssetsService],
 })
 export class UiModule {}

@@ -70,7 +70,12 @@ export interface Key {
   budget_reset_at: string | null;
   rpm_limit: number | null;
   tpm_limit: number | null;
+  max_parallel_requests: number | null;
+  metadata: Record<string, unknown>;
+  team_id: string | null;
+  user_id: string | null;
   created_at: string | null;
+  last_active: string | null;
 }
 
 export interface KeyList {
@@ -100,30 +105,88 @@ export interface SpendLog {
   completion_tokens: number;
   startTime: string;
   endTime: string | null;
+  completionStartTime: string | null;
   request_duration_ms: number | null;
   model: string;
   model_group: string | null;
+  team_id: string | null;
   status: string | null;
+  metadata: Record<string, unknown> | null;
 }
 
-interface Totals {
-  total_spend: number;
-  total_tokens: number;
-  prompt_tokens: number;
-  completion_tokens: number;
+export interface UiConfig {
+  store_model_in_db: boolean;
+  version: string;
+}
+
+export interface DeploymentHealth {
+  model_name: string;
+  model_id: string;
+  api_base: string;
+  state: 'healthy' | 'cooling_down' | 'unreachable';
+  cooldown_until: string | null;
+  last_error: string | null;
+  in_flight: number;
+  queue_waiting: number | null;
+  requests_running: number | null;
+  kv_cache_usage: number | null;
+  load_updated_at: string | null;
+  checked_at: string;
+}
+
+export interface Totals {
+  spend: number;
   requests: number;
   failed_requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
 }
-export interface DaySpend extends Totals {
-  group_by_day: string;
+export interface UsagePoint extends Totals {
+  bucket: string;
+  group: string | null;
 }
-export interface KeySpend extends Totals {
+export interface KeyUsage extends Totals {
   api_key: string;
   key_alias: string | null;
   key_name: string | null;
+  deleted: boolean;
 }
-export interface ModelSpend extends Totals {
+export interface TeamUsage extends Totals {
+  team_id: string | null;
+  team_alias: string | null;
+}
+export interface ModelUsage extends Totals {
   model: string | null;
+}
+export interface Usage {
+  granularity: 'hour' | 'day';
+  start: string;
+  end: string;
+  totals: Totals;
+  series: UsagePoint[];
+  by_key: KeyUsage[];
+  by_team: TeamUsage[];
+  by_model: ModelUsage[];
+}
+export interface Percentiles {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+export interface Latency {
+  sampled: number;
+  sample_limit: number;
+  latency_ms: Percentiles;
+  ttft_ms: Percentiles;
+  series: Array<{ bucket: string; requests: number; latency_ms: Percentiles; ttft_ms: Percentiles }>;
+}
+export interface ErrorGroup {
+  status_code: number | null;
+  error_type: string | null;
+  model: string | null;
+  count: number;
+  last_seen: string;
 }
 
 export const session = () => call<{ authenticated: boolean; expires_at: string | null }>('GET', '/ui/session');

@@ -1,78 +1,83 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { count, usd } from './format';
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Series } from './usage';
 
-export interface Bar {
-  key: string;
-  /** Axis label (shown for as many bars as fit). */
+/** Distinct colours that read on light and dark backgrounds. */
+const PALETTE = ['#4f46e5', '#0e9384', '#dc6803', '#c11574', '#1570ef', '#7a5af8', '#98a2b3'];
+const H = 220;
+const INTEGER_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8, 1e9];
+
+const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#667085';
+
+/**
+ * A time series chart (uPlot, bundled): x in epoch seconds (UTC buckets), one line or bar set per
+ * series, a legend with the values under the cursor, redrawn at its container's width.
+ */
+export function TimeChart({
+  x,
+  series,
+  label,
+  format,
+  bars = false,
+  lines = false,
+  integer = false,
+  hourly = false,
+}: {
+  x: number[];
+  series: Series[];
   label: string;
-  value: number;
-  /** The tooltip: exact figures. */
-  detail: string;
-}
-
-const H = 240;
-const PAD = { top: 12, right: 8, bottom: 28, left: 64 };
-/** Room one axis label needs. */
-const TICK_PX = 64;
-
-/** A rounded-up axis maximum: 1, 2 or 5 times a power of ten. */
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
-}
-
-/** Inline SVG bars with a value axis, drawn at the width it is given so text keeps its size. */
-export function BarChart({ bars, label }: { bars: Bar[]; label: string }) {
-  const ref = useRef<HTMLElement>(null);
-  const [width, setWidth] = useState(760);
+  format: (v: number) => string;
+  bars?: boolean;
+  /** Plain lines, no area (percentiles, which overlap). */
+  lines?: boolean;
+  integer?: boolean;
+  hourly?: boolean;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const observer = new ResizeObserver(([entry]) => setWidth(Math.max(280, Math.round(entry.contentRect.width))));
+    const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--border'), width: 1 }, ticks: { stroke: cssVar('--border'), width: 1 } };
+    const stamp = new Intl.DateTimeFormat(
+      'en-GB',
+      hourly ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' } : { month: 'short', day: 'numeric', timeZone: 'UTC' },
+    );
+    const opts: uPlot.Options = {
+      width: Math.max(280, el.clientWidth),
+      height: H,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      cursor: { points: { size: 6 } },
+      legend: { live: true },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
+      axes: [
+        { ...axis, space: 60 },
+        // Counts step by whole numbers (no "0.2 requests").
+        { ...axis, size: 64, values: (_u, ticks) => ticks.map(format), incrs: integer ? INTEGER_STEPS : undefined },
+      ],
+      series: [
+        { label: 'Time', value: (_u, v) => (v === null ? '—' : `${stamp.format(new Date(v * 1000))} UTC`) },
+        ...series.map((s, i) => {
+          const color = PALETTE[i % PALETTE.length];
+          return {
+            label: s.label,
+            stroke: color,
+            width: bars ? 0 : 2,
+            fill: bars ? color : lines ? undefined : `${color}14`,
+            points: { show: !bars && x.length < 60 },
+            paths: bars ? uPlot.paths.bars!({ size: [0.7, 48], align: 0 }) : undefined,
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)),
+          };
+        }),
+      ],
+    };
+    const chart = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+    const observer = new ResizeObserver(([entry]) => chart.setSize({ width: Math.max(280, Math.round(entry.contentRect.width)), height: H }));
     observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-
-  const max = niceMax(Math.max(0, ...bars.map((b) => b.value)));
-  const plotW = width - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const step = plotW / Math.max(1, bars.length);
-  const barW = Math.max(2, Math.min(28, step * 0.7));
-  // Label the newest bar and every n-th before it, as many as fit.
-  const every = Math.max(1, Math.ceil(bars.length / Math.max(1, Math.floor(plotW / TICK_PX))));
-  const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
-  const total = bars.reduce((n, b) => n + b.value, 0);
-  return (
-    <figure class="chart" ref={ref}>
-      <svg width={width} height={H} viewBox={`0 0 ${width} ${H}`} role="img" aria-label={`${label}: ${usd(total)} in ${count(bars.length)} bars`}>
-        {grid.map((g) => (
-          <g key={g}>
-            <line class="chart-grid" x1={PAD.left} x2={width - PAD.right} y1={y(g)} y2={y(g)} />
-            <text class="chart-axis" x={PAD.left - 8} y={y(g)} dy="0.32em" text-anchor="end">
-              {usd(g)}
-            </text>
-          </g>
-        ))}
-        {bars.map((b, i) => {
-          const x = PAD.left + i * step + (step - barW) / 2;
-          const h = (b.value / max) * plotH;
-          return (
-            <g key={b.key} class="chart-bar">
-              <title>{b.detail}</title>
-              {/* A full-height hit area, so thin or empty bars still show their tooltip. */}
-              <rect class="chart-hit" x={PAD.left + i * step} y={PAD.top} width={step} height={plotH} />
-              <rect class="chart-fill" x={x} y={y(b.value)} width={barW} height={Math.max(b.value > 0 ? 1.5 : 0, h)} rx={Math.min(3, barW / 4)} />
-              {(bars.length - 1 - i) % every === 0 && (
-                <text class="chart-axis" x={x + barW / 2} y={H - 8} text-anchor="middle">
-                  {b.label}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
-    </figure>
-  );
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+    };
+  }, [x, series, bars, lines, integer, hourly, format]);
+  return <div class="chart" ref={ref} role="img" aria-label={label} />;
 }

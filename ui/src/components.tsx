@@ -74,6 +74,17 @@ export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'ok' 
   return <span class={`badge badge-${tone}`}>{children}</span>;
 }
 
+/** A headline figure; `bad` colours the line under it (failures). */
+export function Stat({ label, value, sub, bad }: { label: string; value: string; sub?: string; bad?: boolean }) {
+  return (
+    <div class="stat">
+      <div class="stat-label">{label}</div>
+      <div class="stat-value">{value}</div>
+      {sub && <div class={`stat-sub ${bad ? 'stat-sub-bad' : ''}`}>{sub}</div>}
+    </div>
+  );
+}
+
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
     <div class="loading" aria-busy="true">

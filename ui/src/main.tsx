@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { logout, session, whenSessionLost } from './api';
 import { Loading, Toasts } from './components';
+import { KeyDetailPage } from './pages/key-detail';
 import { KeysPage } from './pages/keys';
 import { LoginPage } from './pages/login';
 import { ModelsPage } from './pages/models';
@@ -34,14 +35,18 @@ function App() {
     );
   }, []);
 
-  const page = PAGES.find((p) => p.path === path.replace(/\/+$/, ''));
+  const clean = path.replace(/\/+$/, '');
+  const page = PAGES.find((p) => p.path === clean);
+  // A key's own page: /ui/key-management/<its hash>.
+  const keyToken = /^\/ui\/key-management\/([0-9a-f]{64})$/.exec(clean)?.[1];
+  const section = page ?? (keyToken ? PAGES[0] : undefined);
   const atRoot = path === '/ui/' || path === '/ui';
   useEffect(() => {
     if (auth === 'in' && atRoot) navigate(HOME, { replace: true });
   }, [auth, atRoot]);
   useEffect(() => {
-    document.title = auth === 'in' && page ? `${page.title} · Model Proxy` : 'Model Proxy';
-  }, [auth, page]);
+    document.title = auth === 'in' && section ? `${keyToken ? 'Key' : section.title} · Model Proxy` : 'Model Proxy';
+  }, [auth, section, keyToken]);
 
   if (auth === 'checking') return <Loading />;
   if (auth === 'out') {
@@ -73,7 +78,7 @@ function App() {
           </Link>
           <nav class="nav" aria-label="Main">
             {PAGES.map((p) => (
-              <Link key={p.path} href={p.path} class="nav-link" aria-current={p === page ? 'page' : undefined}>
+              <Link key={p.path} href={p.path} class="nav-link" aria-current={p === section ? 'page' : undefined}>
                 {p.title}
               </Link>
             ))}
@@ -89,6 +94,8 @@ function App() {
       <main class="content">
         {page ? (
           <page.Page />
+        ) : keyToken ? (
+          <KeyDetailPage token={keyToken} />
         ) : atRoot ? (
           <Loading />
         ) : (

@@ -1,38 +1,20 @@
 import { useState } from 'preact/hooks';
-import { type Deployment, get, type Key, type KeyList, type NewKey, post } from '../api';
-import { Badge, Card, Confirm, Empty, ErrorBanner, Field, Loading, messageOf, Pager, SecretDialog, toast, useApi } from '../components';
+import { get, type Key, type KeyList, type NewKey, post } from '../api';
+import { Card, Confirm, Empty, ErrorBanner, Loading, messageOf, Pager, SecretDialog, toast, useApi } from '../components';
 import { day, relative, usd } from '../format';
-import { type FormErrors, FormDialog, useForm } from '../form-dialog';
-import { setQuery, useLocation } from '../router';
+import { Link, setQuery, useLocation } from '../router';
+import { KeyFormDialog } from './key-form';
+import { isExpired, isOverBudget, KeyStatus, labelOf, limitsOf } from './key-status';
 
 const PAGE_SIZE = 20;
 
-const DURATIONS: Array<[string, string]> = [
-  ['', 'Never'],
-  ['1h', '1 hour'],
-  ['1d', '1 day'],
-  ['7d', '7 days'],
-  ['30d', '30 days'],
-  ['90d', '90 days'],
-  ['365d', '1 year'],
-];
-const BUDGET_PERIODS: Array<[string, string]> = [
-  ['', 'Never (lifetime budget)'],
-  ['1d', 'Daily'],
-  ['7d', 'Weekly'],
-  ['1mo', 'Monthly'],
-];
-
-const labelOf = (k: Key) => k.key_alias || k.key_name || `${k.token.slice(0, 10)}…`;
-const isExpired = (k: Key) => k.expires !== null && new Date(k.expires).getTime() <= Date.now();
-
-type Modal = { kind: 'create' } | { kind: 'delete' | 'regenerate'; key: Key } | { kind: 'secret'; title: string; secret: string; label: string };
+type Modal = { kind: 'create' } | { kind: 'edit' | 'delete' | 'regenerate'; key: Key } | { kind: 'secret'; title: string; secret: string; label: string };
 
 export function KeysPage() {
   const { query } = useLocation();
   const alias = query.get('alias') ?? '';
   const page = Math.max(1, Number(query.get('page')) || 1);
-  const list = useApi(() => get<KeyList>('/key/list', { page, size: PAGE_SIZE, key_alias: alias, return_full_object: 'true' }), [page, alias]);
+  const list = useApi(() => get<KeyList>('/key/list', { page, size: PAGE_SIZE, key_alias_search: alias, return_full_object: 'true' }), [page, alias]);
   const [search, setSearch] = useState(alias);
   const [modal, setModal] = useState<Modal>();
   const [busyToken, setBusyToken] = useState<string>();
@@ -75,7 +57,7 @@ export function KeysPage() {
           <input
             class="input"
             type="search"
-            placeholder="Key alias (exact match)"
+            placeholder="Search aliases"
             aria-label="Search by key alias"
             value={search}
             onInput={(e) => setSearch(e.currentTarget.value)}
@@ -101,16 +83,17 @@ export function KeysPage() {
         {list.loading && !list.data ? (
           <Loading />
         ) : keys.length === 0 && !list.error ? (
-          <Empty>{alias ? `No key has the alias “${alias}”.` : 'No keys yet. Create one to let a client call the proxy.'}</Empty>
+          <Empty>{alias ? `No key alias contains “${alias}”.` : 'No keys yet. Create one to let a client call the proxy.'}</Empty>
         ) : (
           <div class="table-wrap">
             <table class="table table-cards" aria-label="Keys">
               <thead>
                 <tr>
-                  <th>Alias</th>
-                  <th>Key</th>
+                  <th>Alias · key</th>
                   <th>Models</th>
                   <th>Spend / budget</th>
+                  <th>Limits</th>
+                  <th>Last used · created</th>
                   <th>Expires</th>
                   <th>Status</th>
                   <th class="col-actions">Actions</th>
@@ -123,6 +106,7 @@ export function KeysPage() {
                     k={k}
                     busy={busyToken === k.token}
                     onBlock={() => toggleBlock(k)}
+                    onEdit={() => setModal({ kind: 'edit', key: k })}
                     onRegenerate={() => setModal({ kind: 'regenerate', key: k })}
                     onDelete={() => setModal({ kind: 'delete', key: k })}
                   />
@@ -142,11 +126,22 @@ export function KeysPage() {
       </Card>
 
       {modal?.kind === 'create' && (
-        <CreateKeyDialog
+        <KeyFormDialog
           onClose={() => setModal(undefined)}
-          onCreated={(k) => {
+          onSaved={(k) => {
             list.reload();
-            setModal({ kind: 'secret', title: 'Key created', secret: k.key, label: labelOf(k) });
+            setModal({ kind: 'secret', title: 'Key created', secret: (k as NewKey).key, label: labelOf(k) });
+          }}
+        />
+      )}
+      {modal?.kind === 'edit' && (
+        <KeyFormDialog
+          target={modal.key}
+          onClose={() => setModal(undefined)}
+          onSaved={(k) => {
+            toast(`Saved ${labelOf(k)}`);
+            setModal(undefined);
+            list.reload();
           }}
         />
       )}
@@ -200,15 +195,32 @@ export function KeysPage() {
   );
 }
 
-function KeyRow({ k, busy, onBlock, onRegenerate, onDelete }: { k: Key; busy: boolean; onBlock: () => void; onRegenerate: () => void; onDelete: () => void }) {
+function KeyRow({
+  k,
+  busy,
+  onBlock,
+  onEdit,
+  onRegenerate,
+  onDelete,
+}: {
+  k: Key;
+  busy: boolean;
+  onBlock: () => void;
+  onEdit: () => void;
+  onRegenerate: () => void;
+  onDelete: () => void;
+}) {
   const expired = isExpired(k);
-  const over = k.max_budget !== null && k.spend >= k.max_budget;
+  const over = isOverBudget(k);
   const pct = k.max_budget ? Math.min(100, (k.spend / k.max_budget) * 100) : 0;
+  const limits = limitsOf(k);
   return (
     <tr data-key={k.key_alias ?? k.token}>
-      <td class="strong card-title">{k.key_alias ?? <span class="muted">—</span>}</td>
-      <td class="mono nowrap" data-label="Key">
-        {k.key_name}
+      <td class="card-title">
+        <Link href={`/ui/key-management/${k.token}`} class="strong">
+          {k.key_alias ?? k.key_name}
+        </Link>
+        <div class="mono small muted nowrap">{k.key_name}</div>
       </td>
       <td data-label="Models">
         {k.models.length === 0 ? (
@@ -234,20 +246,38 @@ function KeyRow({ k, busy, onBlock, onRegenerate, onDelete }: { k: Key; busy: bo
               <div class={`meter-fill ${over ? 'meter-over' : pct > 80 ? 'meter-warn' : ''}`} style={{ width: `${pct}%` }} />
             </div>
           )}
-          {k.budget_duration && <span class="muted small">resets every {k.budget_duration}</span>}
+          {k.budget_duration && (
+            <span class="muted small" title={k.budget_reset_at ?? undefined}>
+              resets every {k.budget_duration}
+              {k.budget_reset_at ? `, next ${relative(k.budget_reset_at)}` : ''}
+            </span>
+          )}
+        </div>
+      </td>
+      <td class="nowrap small" data-label="Limits">
+        {limits ?? <span class="muted">none</span>}
+      </td>
+      <td class="nowrap" data-label="Last used · created">
+        <div class="stack">
+          <span data-last-used title={k.last_active ?? undefined}>
+            {k.last_active ? relative(k.last_active) : <span class="muted">never used</span>}
+          </span>
+          <span class="muted small" title={k.created_at ?? undefined}>
+            created {day(k.created_at)}
+          </span>
         </div>
       </td>
       <td class="nowrap" data-label="Expires" title={k.expires ?? undefined}>
         {k.expires === null ? <span class="muted">Never</span> : expired ? day(k.expires) : relative(k.expires)}
       </td>
       <td data-label="Status">
-        <div class="chips">
-          {k.blocked ? <Badge tone="danger">Blocked</Badge> : expired ? <Badge tone="warn">Expired</Badge> : <Badge tone="ok">Active</Badge>}
-          {over && <Badge tone="warn">Over budget</Badge>}
-        </div>
+        <KeyStatus k={k} />
       </td>
       <td class="col-actions">
         <div class="row-actions">
+          <button type="button" class="btn btn-secondary btn-sm" onClick={onEdit}>
+            Edit
+          </button>
           <button type="button" class="btn btn-secondary btn-sm" disabled={busy} onClick={onBlock}>
             {k.blocked ? 'Unblock' : 'Block'}
           </button>
@@ -260,145 +290,5 @@ function KeyRow({ k, busy, onBlock, onRegenerate, onDelete }: { k: Key; busy: bo
         </div>
       </td>
     </tr>
-  );
-}
-
-interface KeyForm {
-  alias: string;
-  models: string[];
-  modelsText: string;
-  duration: string;
-  budget: string;
-  budgetPeriod: string;
-  rpm: string;
-  tpm: string;
-}
-
-function validate(f: KeyForm): FormErrors<KeyForm> {
-  const errors: FormErrors<KeyForm> = {};
-  if (f.alias.length > 255) errors.alias = 'At most 255 characters.';
-  if (f.budget !== '' && !(Number(f.budget) >= 0)) errors.budget = 'A number of dollars, 0 or more.';
-  for (const field of ['rpm', 'tpm'] as const) {
-    if (f[field] !== '' && !(Number.isInteger(Number(f[field])) && Number(f[field]) >= 0)) errors[field] = 'A whole number, 0 or more.';
-  }
-  return errors;
-}
-
-function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (k: NewKey) => void }) {
-  const models = useApi(() => get<{ data: Deployment[] }>('/model/info').then((r) => [...new Set(r.data.map((d) => d.model_name))].sort()), []);
-  const { f, set, errors, error, busy, submit } = useForm<KeyForm>(
-    { alias: '', models: [], modelsText: '', duration: '', budget: '', budgetPeriod: '', rpm: '', tpm: '' },
-    validate,
-  );
-  const pickList = models.data && models.data.length > 0;
-
-  const create = submit(async (f) => {
-    const chosen = pickList
-      ? f.models
-      : f.modelsText
-          .split(',')
-          .map((m) => m.trim())
-          .filter(Boolean);
-    const body: Record<string, unknown> = { models: chosen };
-    if (f.alias.trim()) body.key_alias = f.alias.trim();
-    if (f.duration) body.duration = f.duration;
-    if (f.budget !== '') body.max_budget = Number(f.budget);
-    if (f.budgetPeriod) body.budget_duration = f.budgetPeriod;
-    if (f.rpm !== '') body.rpm_limit = Number(f.rpm);
-    if (f.tpm !== '') body.tpm_limit = Number(f.tpm);
-    onCreated(await post<NewKey>('/key/generate', body));
-  });
-
-  return (
-    <FormDialog id="create-key" title="Create key" submitLabel="Create key" busyLabel="Creating…" busy={busy} error={error} onClose={onClose} onSubmit={create}>
-      <Field label="Alias" hint="A unique name, e.g. the team or app using the key." error={errors.alias} wide>
-        <input class="input" name="key_alias" maxLength={255} value={f.alias} onInput={(e) => set({ alias: e.currentTarget.value })} />
-      </Field>
-      <fieldset class="field field-wide">
-        <legend class="field-label">Models</legend>
-        {models.loading ? (
-          <Loading label="Loading models…" />
-        ) : pickList ? (
-          <div class="checks">
-            {models.data!.map((m) => (
-              <label key={m} class="check">
-                <input
-                  type="checkbox"
-                  checked={f.models.includes(m)}
-                  onChange={(e) => set({ models: e.currentTarget.checked ? [...f.models, m] : f.models.filter((x) => x !== m) })}
-                />
-                {m}
-              </label>
-            ))}
-          </div>
-        ) : (
-          <input
-            class="input"
-            name="models"
-            placeholder="gemma-4-31b, llama-3-8b"
-            value={f.modelsText}
-            onInput={(e) => set({ modelsText: e.currentTarget.value })}
-          />
-        )}
-        <span class="field-hint">{pickList ? 'None ticked: the key may use every model.' : 'Comma-separated aliases; empty: every model.'}</span>
-      </fieldset>
-      <Field label="Expires after">
-        <select class="input" name="duration" value={f.duration} onChange={(e) => set({ duration: e.currentTarget.value })}>
-          {DURATIONS.map(([v, l]) => (
-            <option key={v} value={v}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Max budget (USD)" hint="Requests are refused once spend reaches it." error={errors.budget}>
-        <input
-          class="input"
-          name="max_budget"
-          type="number"
-          min="0"
-          step="any"
-          inputMode="decimal"
-          placeholder="No limit"
-          value={f.budget}
-          onInput={(e) => set({ budget: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="Budget resets">
-        <select class="input" name="budget_duration" value={f.budgetPeriod} onChange={(e) => set({ budgetPeriod: e.currentTarget.value })}>
-          {BUDGET_PERIODS.map(([v, l]) => (
-            <option key={v} value={v}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Requests per minute" error={errors.rpm}>
-        <input
-          class="input"
-          name="rpm_limit"
-          type="number"
-          min="0"
-          step="1"
-          inputMode="numeric"
-          placeholder="No limit"
-          value={f.rpm}
-          onInput={(e) => set({ rpm: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="Tokens per minute" error={errors.tpm}>
-        <input
-          class="input"
-          name="tpm_limit"
-          type="number"
-          min="0"
-          step="1"
-          inputMode="numeric"
-          placeholder="No limit"
-          value={f.tpm}
-          onInput={(e) => set({ tpm: e.currentTarget.value })}
-        />
-      </Field>
-    </FormDialog>
   );
 }

@@ -1,18 +1,30 @@
-import { useState } from 'preact/hooks';
-import { type Deployment, get, post } from '../api';
-import { Badge, Card, Confirm, Empty, ErrorBanner, Field, Loading, toast, useApi } from '../components';
-import { perMillion } from '../format';
-import { type FormErrors, FormDialog, useForm } from '../form-dialog';
+import { useEffect, useState } from 'preact/hooks';
+import { type Deployment, type DeploymentHealth, get, post, type UiConfig } from '../api';
+import { Badge, Card, Confirm, Empty, ErrorBanner, Loading, toast, useApi } from '../components';
+import { count, perMillion, relative } from '../format';
+import { ModelFormDialog } from './model-form';
 
-type Modal = { kind: 'add' } | { kind: 'delete'; model: Deployment };
+type Modal = { kind: 'add' } | { kind: 'edit' | 'delete'; model: Deployment };
+const HEALTH_REFRESH_MS = 10_000;
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 export function ModelsPage() {
   const list = useApi(() => get<{ data: Deployment[] }>('/model/info'), []);
+  const config = useApi(() => get<UiConfig>('/ui/config'), []);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((t) => t + 1), HEALTH_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const health = useApi(() => get<{ data: DeploymentHealth[] }>('/health/deployments'), [tick]);
+  const byId = new Map((health.data?.data ?? []).map((h) => [h.model_id, h]));
   const [modal, setModal] = useState<Modal>();
   const rows = [...(list.data?.data ?? [])].sort(
     (a, b) => a.model_name.localeCompare(b.model_name) || Number(a.model_info.db_model) - Number(b.model_info.db_model),
   );
   const aliases = new Set(rows.map((r) => r.model_name)).size;
+  const storeOff = config.data?.store_model_in_db === false;
+  const down = (health.data?.data ?? []).filter((h) => h.state !== 'healthy').length;
 
   return (
     <>
@@ -20,17 +32,34 @@ export function ModelsPage() {
         <div>
           <h1>Models</h1>
           <p class="muted">
-            Every deployment the proxy routes to. Entries sharing an alias are balanced. Models from the config file change only there; models added here live
-            in the database.
+            Every deployment the proxy routes to, with its health. Entries sharing an alias are balanced. Models from the config file change only there; models
+            added here live in the database.
           </p>
         </div>
-        <button type="button" class="btn btn-primary" onClick={() => setModal({ kind: 'add' })}>
-          + Add model
-        </button>
+        <div class="head-action">
+          <button
+            type="button"
+            class="btn btn-primary"
+            disabled={!config.data || storeOff}
+            aria-describedby={storeOff ? 'store-off' : undefined}
+            onClick={() => setModal({ kind: 'add' })}
+          >
+            + Add model
+          </button>
+          {storeOff && (
+            <p id="store-off" class="muted small">
+              Adding and editing models needs <code>STORE_MODEL_IN_DB=True</code> (environment or tokens.env, then restart).
+            </p>
+          )}
+        </div>
       </div>
 
-      <Card title={list.data ? `${rows.length} deployment${rows.length === 1 ? '' : 's'} · ${aliases} alias${aliases === 1 ? '' : 'es'}` : undefined}>
+      <Card
+        title={list.data ? `${rows.length} deployment${rows.length === 1 ? '' : 's'} · ${aliases} alias${aliases === 1 ? '' : 'es'}` : undefined}
+        actions={health.data && (down ? <Badge tone="danger">{down} not healthy</Badge> : <Badge tone="ok">all healthy</Badge>)}
+      >
         <ErrorBanner error={list.error && `Could not load models: ${list.error}`} />
+        <ErrorBanner error={health.error && `Could not read backend health: ${health.error}`} />
         {list.loading && !list.data ? (
           <Loading />
         ) : rows.length === 0 && !list.error ? (
@@ -41,40 +70,54 @@ export function ModelsPage() {
               <thead>
                 <tr>
                   <th>Alias</th>
-                  <th>Upstream model</th>
-                  <th>API base</th>
+                  <th>Health</th>
+                  <th>Upstream model · API base</th>
                   <th>API key</th>
-                  <th class="num">Input / 1M</th>
-                  <th class="num">Output / 1M</th>
+                  <th class="num">Price in / out (1M)</th>
+                  <th>Load</th>
                   <th>Source</th>
                   <th class="col-actions">Actions</th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((m) => (
-                  <tr key={m.model_info.id} data-model={m.model_name}>
+                  <tr key={m.model_info.id} data-model={m.model_name} data-model-id={m.model_info.id}>
                     <td class="strong card-title">{m.model_name}</td>
-                    <td class="mono" data-label="Upstream model">
-                      {m.litellm_params.model}
+                    <td data-label="Health">
+                      <HealthCell h={byId.get(m.model_info.id)} loading={!health.data} />
                     </td>
-                    <td class="mono small" data-label="API base">
-                      {m.litellm_params.api_base ?? <span class="muted">—</span>}
+                    <td data-label="Upstream model · API base">
+                      <div class="stack">
+                        <span class="mono">{m.litellm_params.model}</span>
+                        <span class="mono small muted">{m.litellm_params.api_base ?? '—'}</span>
+                      </div>
                     </td>
                     <td class="mono small" data-label="API key">
                       {m.litellm_params.api_key ? String(m.litellm_params.api_key) : <span class="muted">none</span>}
                     </td>
-                    <td class="num" data-label="Input / 1M">
-                      {perMillion(m.model_info.input_cost_per_token)}
+                    <td class="num nowrap" data-label="Price in / out (1M)">
+                      {perMillion(m.model_info.input_cost_per_token)} / {perMillion(m.model_info.output_cost_per_token)}
                     </td>
-                    <td class="num" data-label="Output / 1M">
-                      {perMillion(m.model_info.output_cost_per_token)}
+                    <td class="small nowrap" data-label="Load">
+                      <LoadCell h={byId.get(m.model_info.id)} />
                     </td>
                     <td data-label="Source">{m.model_info.db_model ? <Badge tone="info">Database</Badge> : <Badge>Config file</Badge>}</td>
                     <td class="col-actions">
                       {m.model_info.db_model ? (
-                        <button type="button" class="btn btn-danger-ghost btn-sm" onClick={() => setModal({ kind: 'delete', model: m })}>
-                          Delete
-                        </button>
+                        <div class="row-actions">
+                          <button
+                            type="button"
+                            class="btn btn-secondary btn-sm"
+                            disabled={storeOff}
+                            title={storeOff ? 'Needs STORE_MODEL_IN_DB=True' : undefined}
+                            onClick={() => setModal({ kind: 'edit', model: m })}
+                          >
+                            Edit
+                          </button>
+                          <button type="button" class="btn btn-danger-ghost btn-sm" disabled={storeOff} onClick={() => setModal({ kind: 'delete', model: m })}>
+                            Delete
+                          </button>
+                        </div>
                       ) : (
                         <span class="muted small" title="Edit the config file to change or remove this model">
                           read-only
@@ -89,11 +132,12 @@ export function ModelsPage() {
         ) : null}
       </Card>
 
-      {modal?.kind === 'add' && (
-        <AddModelDialog
+      {(modal?.kind === 'add' || modal?.kind === 'edit') && (
+        <ModelFormDialog
+          target={modal.kind === 'edit' ? modal.model : undefined}
           onClose={() => setModal(undefined)}
-          onAdded={(name) => {
-            toast(`Added ${name}`);
+          onSaved={(name) => {
+            toast(`${modal.kind === 'edit' ? 'Saved' : 'Added'} ${name}`);
             setModal(undefined);
             list.reload();
           }}
@@ -122,119 +166,39 @@ export function ModelsPage() {
   );
 }
 
-interface ModelForm {
-  name: string;
-  upstream: string;
-  apiBase: string;
-  apiKey: string;
-  inputPrice: string;
-  outputPrice: string;
-}
-
-const PROVIDER = /^(openai|hosted_vllm)\//;
-
-function validate(f: ModelForm): FormErrors<ModelForm> {
-  const errors: FormErrors<ModelForm> = {};
-  if (!f.name.trim()) errors.name = 'Required: the name clients send as `model`.';
-  else if (/\s/.test(f.name.trim())) errors.name = 'No spaces.';
-  if (!f.upstream.trim()) errors.upstream = 'Required: the model id vLLM serves.';
-  if (!f.apiBase.trim()) errors.apiBase = 'Required.';
-  else {
-    try {
-      const u = new URL(f.apiBase.trim());
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') errors.apiBase = 'Must start with http:// or https://.';
-    } catch {
-      errors.apiBase = 'Not a URL, e.g. http://127.0.0.1:8000/v1.';
-    }
-  }
-  for (const field of ['inputPrice', 'outputPrice'] as const) {
-    if (f[field] !== '' && !(Number(f[field]) >= 0)) errors[field] = 'A price in dollars, 0 or more.';
-  }
-  return errors;
-}
-
-function AddModelDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (name: string) => void }) {
-  const { f, set, errors, error, busy, submit } = useForm<ModelForm>(
-    { name: '', upstream: '', apiBase: '', apiKey: '', inputPrice: '', outputPrice: '' },
-    validate,
-  );
-
-  const add = submit(async (f) => {
-    const upstream = f.upstream.trim();
-    const params: Record<string, unknown> = {
-      model: PROVIDER.test(upstream) ? upstream : `openai/${upstream}`,
-      api_base: f.apiBase.trim().replace(/\/+$/, ''),
-    };
-    if (f.apiKey) params.api_key = f.apiKey;
-    const info: Record<string, unknown> = {};
-    // Prices are entered per million tokens, as vendors quote them; the API stores them per token.
-    if (f.inputPrice !== '') info.input_cost_per_token = Number(f.inputPrice) / 1e6;
-    if (f.outputPrice !== '') info.output_cost_per_token = Number(f.outputPrice) / 1e6;
-    await post('/model/new', { model_name: f.name.trim(), litellm_params: params, model_info: info });
-    onAdded(f.name.trim());
-  });
-
+function HealthCell({ h, loading }: { h?: DeploymentHealth; loading: boolean }) {
+  if (!h) return <span class="muted small">{loading ? 'checking…' : '—'}</span>;
+  const badge =
+    h.state === 'healthy' ? (
+      <Badge tone="ok">Healthy</Badge>
+    ) : h.state === 'cooling_down' ? (
+      <Badge tone="warn">Cooling down</Badge>
+    ) : (
+      <Badge tone="danger">Unreachable</Badge>
+    );
   return (
-    <FormDialog id="add-model" title="Add model" submitLabel="Add model" busyLabel="Adding…" busy={busy} error={error} onClose={onClose} onSubmit={add}>
-      <Field label="Alias" hint="What clients send as `model`; an existing alias gains a deployment." error={errors.name}>
-        <input class="input" name="model_name" placeholder="gemma-4-31b" value={f.name} onInput={(e) => set({ name: e.currentTarget.value })} />
-      </Field>
-      <Field label="Upstream model" hint="The id vLLM loaded (sent as openai/<id>)." error={errors.upstream}>
-        <input
-          class="input"
-          name="upstream_model"
-          placeholder="google/gemma-4-31b"
-          value={f.upstream}
-          onInput={(e) => set({ upstream: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="API base" hint="The vLLM server's OpenAI base URL." error={errors.apiBase} wide>
-        <input
-          class="input"
-          name="api_base"
-          type="url"
-          placeholder="http://127.0.0.1:8000/v1"
-          value={f.apiBase}
-          onInput={(e) => set({ apiBase: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="API key" hint="Only if vLLM runs with --api-key; stored encrypted, never shown again." wide>
-        <input
-          class="input"
-          name="api_key"
-          type="password"
-          autocomplete="off"
-          placeholder="Optional"
-          value={f.apiKey}
-          onInput={(e) => set({ apiKey: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="Input price (USD / 1M tokens)" error={errors.inputPrice}>
-        <input
-          class="input"
-          name="input_price"
-          type="number"
-          min="0"
-          step="any"
-          inputMode="decimal"
-          placeholder="0"
-          value={f.inputPrice}
-          onInput={(e) => set({ inputPrice: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="Output price (USD / 1M tokens)" error={errors.outputPrice}>
-        <input
-          class="input"
-          name="output_price"
-          type="number"
-          min="0"
-          step="any"
-          inputMode="decimal"
-          placeholder="0"
-          value={f.outputPrice}
-          onInput={(e) => set({ outputPrice: e.currentTarget.value })}
-        />
-      </Field>
-    </FormDialog>
+    <div class="health" data-state={h.state}>
+      {badge}
+      {h.state === 'cooling_down' && h.cooldown_until && <span class="muted small">until {clock.format(new Date(h.cooldown_until))}</span>}
+      {h.state !== 'healthy' && h.last_error && (
+        <span class="small health-error" title={h.last_error}>
+          {h.last_error}
+        </span>
+      )}
+      <span class="muted small" title={`Probed ${h.checked_at}`}>
+        {count(h.in_flight)} in flight
+      </span>
+    </div>
+  );
+}
+
+function LoadCell({ h }: { h?: DeploymentHealth }) {
+  if (!h || (h.queue_waiting === null && h.kv_cache_usage === null)) return <span class="muted">not reported</span>;
+  return (
+    <span title={h.load_updated_at ? `vLLM reported ${relative(h.load_updated_at)}` : undefined}>
+      {h.queue_waiting !== null && `${count(h.queue_waiting)} waiting`}
+      {h.requests_running !== null && ` · ${count(h.requests_running)} running`}
+      {h.kv_cache_usage !== null && ` · KV ${(h.kv_cache_usage * 100).toFixed(0)}%`}
+    </span>
   );
 }
