@@ -157,6 +157,9 @@ export class ProxyHandler {
     res: ServerResponse,
     tap: SseTap | undefined,
   ): Promise<void> {
+    let failure = await this.forward(ctx, body, group, res, tap);
+    if (!failure) return;
+    // Built only once the alias has failed: a request that is served allocates nothing here.
     const rules = this.registry.rules;
     const chain = new FallbackChain(rules, ctx.alias);
     const principal = ctx.principal!;
@@ -164,7 +167,6 @@ export class ProxyHandler {
       const next = resolveModel({ kind: 'master' }, name, this.registry);
       return this.registry.group(next.alias).length > 0 && (!rules.enforceFallbackModelAccess || mayCall(principal, next, this.registry));
     };
-    let failure = await this.forward(ctx, body, group, res, tap);
     while (failure && !res.headersSent && !ctx.clientGone) {
       const next = chain.next(ctx.alias, failure, usable);
       if (next === undefined) break;
