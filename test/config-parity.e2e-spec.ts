@@ -242,3 +242,42 @@ describe('config parity with LiteLLM: fallbacks, aliases, weight/order, litellm_
     }
   });
 });
+
+describe('general_settings.enforce_fallback_model_access: true', () => {
+  let db: TestDatabase;
+  let app: TestProxy;
+  let primary: MockVllm;
+  let backup: MockVllm;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    [primary, backup] = await Promise.all([startMockVllm({ model: MODEL }), startMockVllm({ model: MODEL })]);
+    app = await startTestProxy({
+      databaseUrl: db.url,
+      models: [dep('gemma', primary.url), dep('qwen', backup.url)],
+      settings: {
+        litellm_settings: { num_retries: 0 },
+        router_settings: { fallbacks: [{ gemma: ['qwen'] }] },
+        general_settings: { enforce_fallback_model_access: true },
+      },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all([primary?.close(), backup?.close()]);
+    await db?.drop();
+  });
+
+  it('skips a fallback the key may not use: the primary error is the answer; an allowed key is served by it', async () => {
+    primary.setFault('500');
+    const restricted = await generateKey(app, { models: ['gemma'] });
+    const tag = uniqueTag('enforced');
+    const err = await apiErrorOf(app.client(restricted.key).chat.completions.create(chat('gemma', tag)));
+    expect(err.status).toBe(502);
+    expect(err.message).toContain('Backend for model=gemma failed (500)');
+    expect(tagged(backup, tag)).toHaveLength(0);
+    const both = await generateKey(app, { models: ['gemma', 'qwen'] });
+    await app.client(both.key).chat.completions.create(chat('gemma', tag));
+    expect(tagged(backup, tag)).toHaveLength(1);
+  });
+});
