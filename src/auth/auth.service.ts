@@ -125,19 +125,18 @@ export class AuthService {
     return undefined;
   }
 
-  /** LiteLLM answers 401 when a key may not use a model. `models: []` means every model. */
-  assertModelAllowed(principal: Principal, model: string): void {
-    if (mayUseModel(principal, model)) return;
-    const allowed = principal.kind === 'virtual' ? principal.key.models : [];
+  /**
+   * LiteLLM answers 401 when a key may not use a model. `models: []` means every model. `allowed`: the
+   * caller's own verdict when aliases and access groups count (see proxy/model-alias.ts).
+   */
+  assertModelAllowed(principal: Principal, model: string, allowed = mayUseModel(principal, model)): void {
+    if (allowed) return;
+    const models = principal.kind === 'virtual' ? principal.key.models : [];
     throw new ApiError(
       401,
       'key_model_access_denied',
-      `key not allowed to access model. This key can only access models=${JSON.stringify(allowed)}. Tried to access ${model}`,
+      `key not allowed to access model. This key can only access models=${JSON.stringify(models)}. Tried to access ${model}`,
       'model',
     );
-  }
-
-  mayUse(principal: Principal, model: string): boolean {
-    return mayUseModel(principal, model);
   }
 }

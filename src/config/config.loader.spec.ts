@@ -224,9 +224,9 @@ describe('parseProxyConfig', () => {
       ['a settings section that is not a mapping', { litellm_settings: 'fast' }, 'litellm_settings: must be a mapping'],
       ['router_settings not a mapping', { router_settings: [1] }, 'router_settings: must be a mapping'],
       [
-        'an unknown routing strategy',
-        { router_settings: { routing_strategy: 'latency-based-routing' } },
-        'router_settings.routing_strategy: must be one of simple-shuffle, least-busy, got "latency-based-routing"',
+        'a routing strategy LiteLLM does not have',
+        { router_settings: { routing_strategy: 'fastest' } },
+        'router_settings.routing_strategy: must be one of simple-shuffle, least-busy, usage-based-routing, usage-based-routing-v2, latency-based-routing, cost-based-routing, got "fastest"',
       ],
       ['a negative allowed_fails', { router_settings: { allowed_fails: -2 } }, 'router_settings.allowed_fails: must be a number ≥ 0, got -2'],
       ['a blank cooldown_time', { router_settings: { cooldown_time: '' } }, 'router_settings.cooldown_time: must be a number ≥ 0, got ""'],

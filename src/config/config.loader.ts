@@ -4,6 +4,8 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from './config.error.js';
 import type { AllowedFailsPolicy, AppConfig, HttpLimits, ProxyFileConfig, RouterSettings, RoutingStrategy } from './config.types.js';
 import { isObject, optionalNumber, parseDeployment, resolveEnvRef } from './deployment.parser.js';
+import { parseRoutingRules } from './routing-rules.parser.js';
+import { LITELLM_STRATEGIES, unsupportedSettings } from './supported-settings.js';
 import { tokensEnvPath } from './tokens-env.js';
 
 const STRATEGIES: RoutingStrategy[] = ['simple-shuffle', 'least-busy'];
@@ -64,9 +66,15 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
   const litellm = section(root, 'litellm_settings');
   const routerRaw = section(root, 'router_settings');
   const general = section(root, 'general_settings');
-  const strategy = routerRaw.routing_strategy ?? 'simple-shuffle';
+  const unsupported = unsupportedSettings(root);
+  let strategy = routerRaw.routing_strategy ?? 'simple-shuffle';
+  if (!LITELLM_STRATEGIES.includes(strategy as string)) {
+    throw new ConfigError(`router_settings.routing_strategy: must be one of ${LITELLM_STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+  }
   if (!STRATEGIES.includes(strategy as RoutingStrategy)) {
-    throw new ConfigError(`router_settings.routing_strategy: must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`);
+    // A LiteLLM strategy this proxy does not implement: named in the warning, simple-shuffle instead.
+    unsupported.push(`router_settings.routing_strategy=${String(strategy)} (simple-shuffle used)`);
+    strategy = 'simple-shuffle';
   }
   const allowedFails = optionalNumber(routerRaw, 'allowed_fails', 'router_settings', env);
   const router: RouterSettings = {
@@ -87,7 +95,14 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
   if (typeof disableSpendLogs !== 'boolean' && !/^(true|false)$/i.test(String(disableSpendLogs))) {
     throw new ConfigError('general_settings.disable_spend_logs: must be true or false');
   }
-  return { deployments, router, masterKey: masterKey || undefined, disableSpendLogs: disableSpendLogs === true || /^true$/i.test(String(disableSpendLogs)) };
+  return {
+    deployments,
+    router,
+    rules: parseRoutingRules(litellm, routerRaw, general, env),
+    unsupported,
+    masterKey: masterKey || undefined,
+    disableSpendLogs: disableSpendLogs === true || /^true$/i.test(String(disableSpendLogs)),
+  };
 }
 
 /** Reads the config file named by `path`; messages start with the file name. */

@@ -22,6 +22,12 @@ export interface DeploymentConfig {
   outputCostPerToken: number;
   /** `model_info.max_output_tokens`: the worst case a budget reserves when a request sets no `max_tokens`. */
   maxOutputTokens?: number;
+  /** `litellm_params.weight`: simple-shuffle picks deployments in proportion to it. */
+  weight?: number;
+  /** `litellm_params.order`: lower first; a higher order serves only when every lower one is unavailable. */
+  order?: number;
+  /** `model_info.access_groups`: a key whose `models` names one of these may use this alias. */
+  accessGroups: string[];
   modelInfo: Record<string, unknown>;
   source: 'config' | 'db';
 }
@@ -46,9 +52,29 @@ export interface RouterSettings {
   requestTimeoutMs: number;
 }
 
+/** `{alias: [fallback aliases, in order]}`; `*` is the generic entry (`default_fallbacks`). */
+export type FallbackMap = ReadonlyMap<string, readonly string[]>;
+
+/** LiteLLM's fallbacks and `model_group_alias`: reloadable with the file. */
+export interface RoutingRules {
+  /** `fallbacks` (router_settings, else litellm_settings), with `default_fallbacks` as `*`. */
+  fallbacks: FallbackMap;
+  /** `context_window_fallbacks`: for a backend's "over the context length" 400. */
+  contextWindowFallbacks: FallbackMap;
+  /** `router_settings.max_fallbacks` (LiteLLM's default 5): fallback groups tried per request at most. */
+  maxFallbacks: number;
+  /** `general_settings.enforce_fallback_model_access`: skip fallbacks the key may not use (LiteLLM: off). */
+  enforceFallbackModelAccess: boolean;
+  /** `router_settings.model_group_alias`: a name clients may send for another alias. */
+  modelGroupAlias: ReadonlyMap<string, { target: string; hidden: boolean }>;
+}
+
 export interface ProxyFileConfig {
   deployments: DeploymentConfig[];
   router: RouterSettings;
+  rules: RoutingRules;
+  /** Settings of the file this project does not implement (YAML paths), named in one warning at boot and reload. */
+  unsupported: string[];
   /** `general_settings.master_key`, when the file sets one. */
   masterKey?: string;
   /** `general_settings.disable_spend_logs`: book key/user/team spend, but write no per-request rows. */

@@ -87,9 +87,17 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
   if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
     throw new ConfigError(`${pp}.max_parallel_requests: must be a whole number ≥ 1, got ${shownValue(params.max_parallel_requests, maxParallel)}`);
   }
+  const weight = optionalNumber(params, 'weight', pp, env);
+  const order = optionalNumber(params, 'order', pp, env);
   const info = entry.model_info ?? {};
   if (!isObject(info)) throw new ConfigError(`${path}.model_info: must be a mapping`);
   const ip = `${path}.model_info`;
+  const groups = info.access_groups ?? [];
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string' && g !== '')) {
+    throw new ConfigError(`${ip}.access_groups: must be a list of group names, e.g. ["beta"]`);
+  }
+  // LiteLLM's cost calculator reads custom prices in litellm_params before model_info's.
+  const price = (key: string) => optionalNumber(params, key, pp, env) ?? optionalNumber(info, key, ip, env) ?? 0;
   const id =
     typeof info.id === 'string' && info.id !== ''
       ? info.id
@@ -108,9 +116,12 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
     rpm: optionalNumber(params, 'rpm', pp, env),
     tpm: optionalNumber(params, 'tpm', pp, env),
     maxParallelRequests: maxParallel,
-    inputCostPerToken: optionalNumber(info, 'input_cost_per_token', ip, env) ?? 0,
-    outputCostPerToken: optionalNumber(info, 'output_cost_per_token', ip, env) ?? 0,
+    inputCostPerToken: price('input_cost_per_token'),
+    outputCostPerToken: price('output_cost_per_token'),
     maxOutputTokens: optionalNumber(info, 'max_output_tokens', ip, env),
+    weight,
+    order,
+    accessGroups: groups as string[],
     modelInfo: { ...info, id },
     source,
   };

@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import { createLogger, type Logger } from '../common/logger.js';
 import { loadConfig } from './config.loader.js';
 import type { AppConfig } from './config.types.js';
+import { unsupportedWarning } from './supported-settings.js';
 import { ensureSecrets, loadTokensEnv, tokensEnvPath } from './tokens-env.js';
 
 export interface Settings {
@@ -22,6 +24,9 @@ export function loadSettings(env: NodeJS.ProcessEnv, logger: Logger | false | un
   const config = loadConfig(env);
   const out = logger === false ? createLogger('silent', false) : (logger ?? createLogger(config.logLevel));
   const log = (msg: string) => out.info({ context }, msg);
+  const unsupported = unsupportedWarning(config.configPath, config.proxy.unsupported);
+  // With WORKERS the primary has said it already.
+  if (unsupported && !cluster.isWorker) out.warn({ context }, unsupported);
   if (written) log(`no master key found: wrote a new LITELLM_MASTER_KEY and LITELLM_SALT_KEY to ${config.tokensEnvPath} (mode 0600)`);
   return { config, logger: out, log };
 }

@@ -21,6 +21,8 @@ export interface KeyRecord {
   userSpend: number;
   teamMaxBudget: number | null;
   teamSpend: number;
+  /** LiteLLM's per-key `aliases`: a model name this key may send for another (`{"my-model": "gemma-4-31b"}`). */
+  aliases: Readonly<Record<string, string>>;
 }
 
 export interface KeyRow {
@@ -42,6 +44,13 @@ export interface KeyRow {
   user_spend?: number | null;
   team_max_budget?: number | null;
   team_spend?: number | null;
+  aliases?: unknown;
+}
+
+/** The string-to-string entries of a stored `aliases` (jsonb written by this proxy or by LiteLLM). */
+function aliasesOf(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
 }
 
 const toNum = (v: string | number | null): number | null => (v === null || v === undefined ? null : Number(v));
@@ -65,5 +74,6 @@ export function toKeyRecord(row: KeyRow): KeyRecord {
     userSpend: row.user_spend ?? 0,
     teamMaxBudget: row.team_max_budget ?? null,
     teamSpend: row.team_spend ?? 0,
+    aliases: aliasesOf(row.aliases),
   };
 }

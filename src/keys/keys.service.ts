@@ -24,7 +24,7 @@ import { TokenLookup } from './token-lookup.js';
 import type { GenerateKeyDto, UpdateKeyDto } from './key.dto.js';
 import { VerificationTokenEntity } from './verification-token.entity.js';
 
-const KEY_COLUMNS = `token, key_name, key_alias, models, spend, max_budget, expires, blocked, rpm_limit, tpm_limit, max_parallel_requests, user_id, team_id`;
+const KEY_COLUMNS = `token, key_name, key_alias, models, spend, max_budget, expires, blocked, rpm_limit, tpm_limit, max_parallel_requests, user_id, team_id, aliases`;
 /** The auth cache's read: the keys with their users' and teams' budgets, in one round trip. */
 const KEYS_WITH_BUDGETS = `SELECT ${KEY_COLUMNS.split(', ')
   .map((c) => `k.${c}`)
@@ -62,7 +62,7 @@ export class KeysService {
       const g = d.modelInfo?.access_groups;
       return Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : [];
     });
-    return [...new Set([...this.registry.aliases(), ...groups])];
+    return [...new Set([...this.registry.aliases(), ...this.registry.rules.modelGroupAlias.keys(), ...groups])];
   }
 
   /** Live: written spend plus what is booked but not yet written, and what requests in flight reserve. */

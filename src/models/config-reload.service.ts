@@ -3,6 +3,7 @@ import { ApiError } from '../common/api-error.js';
 import { ConfigError } from '../config/config.error.js';
 import { loadProxyConfigFile } from '../config/config.loader.js';
 import { APP_CONFIG, type AppConfig, PROXY_ENV } from '../config/config.types.js';
+import { unsupportedWarning } from '../config/supported-settings.js';
 import { ModelRegistry } from './model-registry.service.js';
 
 /**
@@ -32,6 +33,8 @@ export class ConfigReloadService {
       throw err;
     }
     this.registry.setConfigFile(next);
+    const unsupported = unsupportedWarning(this.config.configPath, next.unsupported);
+    if (unsupported) this.logger.warn(unsupported);
     const message = `config reloaded from ${this.config.configPath}: ${next.deployments.length} deployment(s)`;
     this.logger.log(message);
     return { message, deployments: next.deployments.length };

@@ -206,7 +206,7 @@ export class ModelsService implements OnModuleInit {
   info(principal: Principal, id?: string): { data: ModelView[] } {
     const data = this.registry
       .all()
-      .filter((d) => mayUseModel(principal, d.modelName) && (!id || d.id === id))
+      .filter((d) => mayUseModel(principal, d.modelName, d.accessGroups) && (!id || d.id === id))
       .map((d) => this.view(d));
     return { data };
   }
@@ -214,7 +214,7 @@ export class ModelsService implements OnModuleInit {
   groupInfo(principal: Principal, group?: string): { data: Record<string, unknown>[] } {
     const groups = new Map<string, DeploymentConfig[]>();
     for (const d of this.registry.all()) {
-      if (!mayUseModel(principal, d.modelName) || (group && d.modelName !== group)) continue;
+      if (!mayUseModel(principal, d.modelName, d.accessGroups) || (group && d.modelName !== group)) continue;
       const list = groups.get(d.modelName) ?? [];
       list.push(d);
       groups.set(d.modelName, list);

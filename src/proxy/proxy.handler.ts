@@ -13,6 +13,8 @@ import { BudgetService } from '../spend/budget.service.js';
 import { SpendWriter } from '../spend/spend-writer.service.js';
 import { settleUsage, spendEntryOf } from './booking.js';
 import { type Endpoint, matchEndpoint } from './endpoints.js';
+import { FallbackChain } from './failover.js';
+import { mayCall, resolveModel } from './model-alias.js';
 import { BodyBudget, parseBody, readBody } from './request-body.js';
 import { createContext, releaseAll, type RequestContext } from './request-context.js';
 import { writeError, writeStreamHead, writeWhole } from './response-writer.js';
@@ -120,12 +122,12 @@ export class ProxyHandler {
     const principal = await this.auth.authenticate(req.headers);
     ctx.principal = principal;
     const body = parseBody(await readBody(req, this.http, this.bodies, (n) => (ctx.bodyBytes += n)), this.http);
-    const alias = body.model as string;
-    const group = this.registry.group(alias);
+    const model = resolveModel(principal, body.model as string, this.registry);
+    const group = this.registry.group(model.alias);
     if (group.length === 0) {
-      throw ApiError.badRequest(`Invalid model name passed in model=${alias}. Call \`/v1/models\` to view available models for your key.`, 'model');
+      throw ApiError.badRequest(`Invalid model name passed in model=${model.requested}. Call \`/v1/models\` to view available models for your key.`, 'model');
     }
-    this.auth.assertModelAllowed(principal, alias);
+    this.auth.assertModelAllowed(principal, model.requested, mayCall(principal, model, this.registry));
     if (principal.kind === 'virtual') {
       // The worst case is held against the key's, user's and team's budgets until the request is booked.
       const reservation = this.budgets.reserve(principal.key, group, body, ctx.bodyBytes, ctx.endpoint.streamable);
@@ -133,7 +135,7 @@ export class ProxyHandler {
       const lease = await this.limits.acquire(principal.key);
       ctx.cleanups.push(() => lease.release(ctx.usage ? ctx.usage.prompt_tokens + ctx.usage.completion_tokens : 0));
     }
-    ctx.alias = alias;
+    ctx.alias = model.name;
     ctx.user = typeof body.user === 'string' ? body.user : '';
     if (ctx.clientGone) return;
 
@@ -144,17 +146,48 @@ export class ProxyHandler {
       // client sees only what it asked for (the tap takes the rest out).
       body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true, continuous_usage_stats: true };
     }
-    await this.forward(ctx, body, group, res, tap);
+    await this.forwardWithFallbacks(ctx, body, group, res, tap);
   }
 
-  /** Tries deployments of the alias in the router's order until one answers or the retries are spent. */
-  private async forward(
+  /** The alias's deployments, then LiteLLM's fallbacks (failover.ts) while nothing reached the client. */
+  private async forwardWithFallbacks(
     ctx: RequestContext,
     body: Record<string, unknown>,
     group: readonly DeploymentConfig[],
     res: ServerResponse,
     tap: SseTap | undefined,
   ): Promise<void> {
+    let failure = await this.forward(ctx, body, group, res, tap);
+    if (!failure) return;
+    // Built only once the alias has failed: a request that is served allocates nothing here.
+    const rules = this.registry.rules;
+    const chain = new FallbackChain(rules, ctx.alias);
+    const principal = ctx.principal!;
+    const usable = (name: string) => {
+      const next = resolveModel({ kind: 'master' }, name, this.registry);
+      return this.registry.group(next.alias).length > 0 && (!rules.enforceFallbackModelAccess || mayCall(principal, next, this.registry));
+    };
+    while (failure && !res.headersSent && !ctx.clientGone) {
+      const next = chain.next(ctx.alias, failure, usable);
+      if (next === undefined) break;
+      // The spend row's model_group is the group that served, as LiteLLM books a fallback.
+      ctx.alias = next;
+      failure = await this.forward(ctx, body, this.registry.group(this.registry.resolve(next)), res, tap);
+    }
+    if (!failure) return;
+    ctx.errorType = failure.error.type;
+    if (!res.headersSent) ctx.statusCode = failure.error.status;
+    writeError(res, ctx, failure.error);
+  }
+
+  /** Tries deployments of the alias in the router's order until one answers or the retries are spent; else why not. */
+  private async forward(
+    ctx: RequestContext,
+    body: Record<string, unknown>,
+    group: readonly DeploymentConfig[],
+    res: ServerResponse,
+    tap: SseTap | undefined,
+  ): Promise<UpstreamFailure | undefined> {
     const { numRetries, requestTimeoutMs } = this.router.settings;
     const tried = new Set<string>();
     let last: UpstreamFailure | undefined;
@@ -184,7 +217,7 @@ export class ProxyHandler {
       }
       if (!last) {
         this.router.succeeded(dep);
-        return;
+        return undefined;
       }
       // Only a backend's own fault counts toward its cooldown: never the request's 4xx, never a client that left.
       if (last.fault) {
@@ -195,12 +228,9 @@ export class ProxyHandler {
     }
     if (last === CLIENT_SIDE || ctx.clientGone) {
       ctx.errorType ??= 'client_disconnected';
-      return;
+      return undefined;
     }
-    const err = last?.error ?? new ApiError(502, ErrorType.Upstream, `No backend answered for model=${ctx.alias}`);
-    ctx.errorType = err.type;
-    if (!res.headersSent) ctx.statusCode = err.status;
-    writeError(res, ctx, err);
+    return last ?? { retry: false, kind: 'none', error: new ApiError(502, ErrorType.Upstream, `No backend answered for model=${ctx.alias}`) };
   }
 
   /** One deployment's try: undefined when it answered the client, else why not. */

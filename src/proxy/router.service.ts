@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig, type RouterSettings } from '../config/config.types.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
 import { type BackendFault, RequestWindow, shouldCooldown } from './cooldown-policy.js';
+import { lowestOrder, weightedShuffle } from './deployment-order.js';
 
 interface DeploymentState {
   inFlight: number;
@@ -26,7 +27,8 @@ export interface Unavailable {
 export type PickResult = { deployment: DeploymentConfig } | { unavailable: Unavailable } | { exhausted: true };
 
 /**
- * Picks a deployment of an alias: `simple-shuffle` (weighted by `rpm` when every deployment sets it)
+ * Picks a deployment of an alias among those of the lowest `order`: `simple-shuffle` (weighted by
+ * `weight`, else `rpm`, else `tpm`, when every deployment sets it)
  * or `least-busy`, skipping deployments that cool down or are at their cap (`max_parallel_requests`,
  * and the upstream pool's connections plus `UPSTREAM_QUEUE_MAX`). Cooldown follows LiteLLM's rules
  * (see cooldown-policy.ts); only backend faults count, and the only deployment of an alias is exempt.
@@ -97,6 +99,7 @@ export class RouterService {
       if (cooling + busy === 0) return { exhausted: true };
       return { unavailable: { cooling, busy, retryAfterSec: Math.max(1, Math.ceil(soonest / 1000)), lastError } };
     }
+    candidates = [...lowestOrder(candidates)];
     if (candidates.length === 1) return { deployment: candidates[0] };
     if (this.settings.routingStrategy === 'least-busy') {
       let min = Infinity;
@@ -104,15 +107,7 @@ export class RouterService {
       candidates = candidates.filter((d) => this.stateOf(d.id).inFlight === min);
       return { deployment: candidates[Math.floor(Math.random() * candidates.length)] };
     }
-    if (candidates.every((d) => d.rpm !== undefined && d.rpm > 0)) {
-      const total = candidates.reduce((sum, d) => sum + (d.rpm ?? 0), 0);
-      let r = Math.random() * total;
-      for (const d of candidates) {
-        r -= d.rpm ?? 0;
-        if (r < 0) return { deployment: d };
-      }
-    }
-    return { deployment: candidates[Math.floor(Math.random() * candidates.length)] };
+    return { deployment: weightedShuffle(candidates) };
   }
 
   started(d: DeploymentConfig): void {

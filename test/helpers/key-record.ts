@@ -20,6 +20,7 @@ export function keyRecord(over: Partial<KeyRecord> = {}): KeyRecord {
     userSpend: 0,
     teamMaxBudget: null,
     teamSpend: 0,
+    aliases: {},
     ...over,
   };
 }

@@ -236,4 +236,32 @@ describe('mock vLLM', () => {
     // Sockets the mock closes itself are not client aborts.
     expect(secured.aborts).toEqual([]);
   });
+  it("refuses a prompt over maxModelLen with vLLM's 400 (prompt alone, or prompt + max_tokens)", async () => {
+    const small = await startMockVllm({ model: MODEL, maxModelLen: 10 });
+    try {
+      const ask = (words: number, max?: number) =>
+        fetch(`${small.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: Array(words).fill('w').join(' ') }], max_tokens: max }),
+        });
+      const over = await ask(12);
+      expect(over.status).toBe(400);
+      expect(await over.json()).toEqual({
+        error: {
+          message:
+            "This model's maximum context length is 10 tokens. However, your request has 12 input tokens. Please reduce the length of the input messages. (parameter=input_tokens, value=12)",
+          type: 'BadRequestError',
+          param: 'input_tokens',
+          code: 400,
+        },
+      });
+      const total = (await (await ask(4, 8)).json()) as { error: { message: string; param: string } };
+      expect(total.error.param).toBe('max_tokens');
+      expect(total.error.message).toContain("'max_tokens' or 'max_completion_tokens' is too large: 8.");
+      expect((await ask(4, 2)).status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
 });

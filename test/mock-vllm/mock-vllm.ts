@@ -38,7 +38,10 @@ export interface MockVllmOptions {
   interTokenMs?: number;
   /** Default 8. */
   embeddingDims?: number;
-  /** Reported in /v1/models. Default 32768. */
+  /**
+   * Reported in /v1/models. Default 32768. When set, a prompt (or prompt + max_tokens) over it is refused
+   * with vLLM's 400, as `vllm serve --max-model-len` does.
+   */
   maxModelLen?: number;
   /** Default true; benchmarks turn it off so `requests` does not grow without bound. */
   record?: boolean;
@@ -125,6 +128,22 @@ function errorJson(message: string, type: string, code: number): string {
 }
 
 const badRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'BadRequestError', 400));
+
+/**
+ * vLLM's refusal of a request over the context (`_validate_input` / VLLMValidationError): the prompt
+ * alone, or the prompt plus the requested output; the message carries `(parameter=…, value=…)`.
+ */
+export function contextLengthError(maxModelLen: number, prompt: number, maxTokens: number | undefined): HttpError | undefined {
+  if (prompt >= maxModelLen) {
+    const message = `This model's maximum context length is ${maxModelLen} tokens. However, your request has ${prompt} input tokens. Please reduce the length of the input messages. (parameter=input_tokens, value=${prompt})`;
+    return new HttpError(400, JSON.stringify({ error: { message, type: 'BadRequestError', param: 'input_tokens', code: 400 } }));
+  }
+  if (maxTokens !== undefined && prompt + maxTokens > maxModelLen) {
+    const message = `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${prompt} input tokens (${maxTokens} > ${maxModelLen} - ${prompt}). (parameter=max_tokens, value=${maxTokens})`;
+    return new HttpError(400, JSON.stringify({ error: { message, type: 'BadRequestError', param: 'max_tokens', code: 400 } }));
+  }
+  return undefined;
+}
 // Pydantic/request validation failures go through vLLM's validation_exception_handler (type = phrase).
 const invalidRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'Bad Request', 400));
 
@@ -506,6 +525,10 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     const n = max ?? DEFAULT_COMPLETION_TOKENS;
     const finishReason = max === undefined ? 'stop' : 'length';
     const prompt = Math.max(1, countChatTokens(messages));
+    if (opts.maxModelLen !== undefined) {
+      const tooLong = contextLengthError(opts.maxModelLen, prompt, max);
+      if (tooLong) throw tooLong;
+    }
     const id = `chatcmpl-${baseId}`;
     const created = Math.floor(Date.now() / 1000);
 
