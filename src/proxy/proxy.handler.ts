@@ -17,6 +17,8 @@ import { BodyBudget, parseBody, readBody } from './request-body.js';
 import { createContext, releaseAll, type RequestContext } from './request-context.js';
 import { writeError, writeStreamHead, writeWhole } from './response-writer.js';
 import { RouterService } from './router.service.js';
+import { routeHintOf, servedOf } from './strategies/route-hint-of.js';
+import type { RouteHint } from './strategies/route-hint.js';
 import { clientUsageOf, SseTap } from './sse-tap.js';
 import { dropIfUnread, relayStream } from './stream-relay.js';
 import { UpstreamCall } from '../upstream/upstream-call.js';
@@ -144,7 +146,7 @@ export class ProxyHandler {
       // client sees only what it asked for (the tap takes the rest out).
       body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true, continuous_usage_stats: true };
     }
-    await this.forward(ctx, body, group, res, tap);
+    await this.forward(ctx, body, group, res, tap, routeHintOf(req, body, ctx.bodyBytes, this.router.settings));
   }
 
   /** Tries deployments of the alias in the router's order until one answers or the retries are spent. */
@@ -154,16 +156,17 @@ export class ProxyHandler {
     group: readonly DeploymentConfig[],
     res: ServerResponse,
     tap: SseTap | undefined,
+    hint: RouteHint,
   ): Promise<void> {
     const { numRetries, requestTimeoutMs } = this.router.settings;
     const tried = new Set<string>();
     let last: UpstreamFailure | undefined;
     for (let attempt = 0; attempt <= numRetries; attempt++) {
-      let pick = this.router.pick(group, tried);
+      let pick = this.router.pick(group, tried, hint);
       if ('exhausted' in pick && tried.size > 0) {
         // Every deployment was tried once: retry among them again (a transient 5xx may pass).
         tried.clear();
-        pick = this.router.pick(group, tried);
+        pick = this.router.pick(group, tried, hint);
       }
       if (!('deployment' in pick)) {
         if ('unavailable' in pick) last ??= { retry: false, kind: 'unavailable', error: noDeploymentError(ctx.alias, pick.unavailable) };
@@ -183,7 +186,7 @@ export class ProxyHandler {
         this.router.finished(dep);
       }
       if (!last) {
-        this.router.succeeded(dep);
+        this.router.succeeded(dep, servedOf(ctx, tUp, tap !== undefined));
         return;
       }
       // Only a backend's own fault counts toward its cooldown: never the request's 4xx, never a client that left.

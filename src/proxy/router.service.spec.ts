@@ -1,9 +1,13 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
 import type { AppConfig, DeploymentConfig, RouterSettings } from '../config/config.types.js';
 import type { ModelRegistry } from '../models/model-registry.service.js';
+import type { BackendLoadService } from '../upstream/backend-load.service.js';
+import type { DeploymentHealthService } from '../upstream/deployment-health.service.js';
 import { type BackendFault, RequestWindow, shouldCooldown, allowedFailsFor } from './cooldown-policy.js';
+import { parseLoadRouting } from '../config/routing-settings.js';
 import { RouterService } from './router.service.js';
 
+const DEFAULT_LOAD = parseLoadRouting({}, {}, {});
 const e500: BackendFault = { status: 500, message: 'boom' };
 const base = { fault: e500, single: false, rules: {}, countedFails: 1 };
 
@@ -83,14 +87,16 @@ describe('RouterService', () => {
 
   function router(groups: DeploymentConfig[][], settings: Partial<RouterSettings> = {}, upstream = { connections: 512, queue: 1024 }) {
     const byAlias = new Map(groups.map((g) => [g[0].modelName, g]));
-    const routerSettings = { routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 1000, ...settings };
+    const routerSettings = { routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 1000, load: DEFAULT_LOAD, ...settings };
     const registry = { group: (a: string) => byAlias.get(a) ?? [], onChange: () => undefined, router: routerSettings } as unknown as ModelRegistry;
     const config = {
       proxy: { router: routerSettings },
       upstreamConnections: upstream.connections,
       upstreamQueueMax: upstream.queue,
     } as unknown as AppConfig;
-    return new RouterService(config, registry);
+    const loads = { othersOn: () => 0, snapshot: () => undefined } as unknown as BackendLoadService;
+    const health = { healthy: () => true } as unknown as DeploymentHealthService;
+    return new RouterService(config, registry, loads, health);
   }
 
   it('cools a failing sibling by rate, says when it is back, and the cooldown expires', () => {
