@@ -98,7 +98,7 @@ export class RouterService {
   pick(group: readonly DeploymentConfig[], exclude: ReadonlySet<string>, hint: RouteHint = { inputTokens: 0, stream: false }): PickResult {
     const now = Date.now();
     let candidates: DeploymentConfig[] = [];
-    const unhealthy: DeploymentConfig[] = [];
+    let unhealthy: DeploymentConfig[] | undefined;
     let cooling = 0;
     let busy = 0;
     let soonest = Infinity;
@@ -114,15 +114,14 @@ export class RouterService {
         busy++;
         soonest = Math.min(soonest, 1000);
       } else if (!this.health.healthy(d.id)) {
-        unhealthy.push(d);
+        (unhealthy ??= []).push(d);
       } else {
         candidates.push(d);
       }
     }
     // Every one failing its health check: try them anyway rather than refuse (the probe may be what is wrong).
-    if (candidates.length === 0) candidates = unhealthy;
-    const strategy = this.settings.routingStrategy;
-    if (strategy === 'usage-based-routing-v2' || strategy === 'latency-based-routing') {
+    if (candidates.length === 0 && unhealthy) candidates = unhealthy;
+    if (this.measuring) {
       const within = candidates.filter((d) => withinLimits(d, this.stateOf(d.id).usage, hint.inputTokens, now));
       busy += candidates.length - within.length;
       if (within.length < candidates.length) soonest = Math.min(soonest, 60_000 - (now % 60_000));
@@ -138,14 +137,17 @@ export class RouterService {
 
   private choose(candidates: DeploymentConfig[], hint: RouteHint, now: number): DeploymentConfig {
     const load = this.settings.load;
-    const loadOf = (d: DeploymentConfig) => this.loadOf(d);
     if (load.sessionAffinity && hint.sessionKey) {
-      const home = sessionHome(hint.sessionKey, candidates, loadOf, load.sessionAffinityMaxImbalance);
+      const home = sessionHome(hint.sessionKey, candidates, (d) => this.loadOf(d), load.sessionAffinityMaxImbalance);
       if (home) return home;
     }
     switch (this.settings.routingStrategy) {
       case 'least-busy':
-        return leastBusy(candidates, loadOf, (d) => this.loads.snapshot(d.id)?.kvCacheUsage ?? 0);
+        return leastBusy(
+          candidates,
+          (d) => this.loadOf(d),
+          (d) => this.loads.snapshot(d.id)?.kvCacheUsage ?? 0,
+        );
       case 'usage-based-routing-v2':
         return lowestUsage(candidates, (d) => this.stateOf(d.id).usage.tpm(now));
       case 'latency-based-routing':
@@ -164,10 +166,16 @@ export class RouterService {
     return candidates[Math.floor(Math.random() * candidates.length)];
   }
 
+  /** Usage and latency are kept only for the strategies that read them (a few hundred ns a request otherwise). */
+  private get measuring(): boolean {
+    const strategy = this.settings.routingStrategy;
+    return strategy === 'usage-based-routing-v2' || strategy === 'latency-based-routing';
+  }
+
   started(d: DeploymentConfig): void {
     const s = this.stateOf(d.id);
     s.inFlight++;
-    s.usage.sent(Date.now());
+    if (this.measuring) s.usage.sent(Date.now());
   }
 
   finished(d: DeploymentConfig): void {
@@ -179,7 +187,7 @@ export class RouterService {
     const s = this.stateOf(d.id);
     const now = Date.now();
     s.window.succeeded(now);
-    if (served) {
+    if (served && this.measuring) {
       s.usage.used(served.totalTokens, now);
       s.latency.record(served, now);
     }
