@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --duration 10] [-- --rss-soak 1000000] [-- --money-soak | --chaos-soak] ...
+// npm run bench [-- --routing] [-- --quick] [-- --duration 10] [-- --rss-soak 1000000] [-- --money-soak | --chaos-soak] ...
 //
 // One run sends the same load straight to the mock vLLM, through the bare pass-through
 // (bench/passthrough.ts, the floor of what Node can do here), through the proxy with the master key
@@ -51,6 +51,7 @@ import {
 } from './harness.js';
 import { runLoad, type LoadResult } from './load.js';
 import { chaosSoak } from './soak-chaos.js';
+import { routingBench } from './routing.js';
 import { moneySoak } from './soak-money.js';
 
 const UPSTREAM_MODEL = 'bench/mock-model';
@@ -71,6 +72,7 @@ const { values: args } = parseArgs({
     'soak-connections': { type: 'string', default: '50' },
     'money-soak': { type: 'boolean', default: false },
     'chaos-soak': { type: 'boolean', default: false },
+    routing: { type: 'boolean', default: false },
     'soak-minutes': { type: 'string' },
     profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
@@ -95,6 +97,8 @@ if (args.help) {
                         writes "Latest money soak"
   --chaos-soak          instead of the matrix: issue 12's soak (200 clients, some hostile; a backend dies and
                         returns; Redis and PostgreSQL restart); writes "Latest chaos soak"
+  --routing             instead of the matrix: routing strategies in front of a fast and a slow queueing
+                        mock vLLM (--duration, default 20 s each, --warmup default 3 s); about 2 minutes
   --soak-minutes N      length of --money-soak / --chaos-soak (default 10); both start their own PostgreSQL
                         (embedded) and Redis on free ports, never the machine's
   --repeat K            run every cell K times, interleaved, and report the median by req/s
@@ -934,7 +938,13 @@ async function soak(
 
 const soakMinutes = positive(args['soak-minutes'], 'soak-minutes', 10);
 const soakOptions = { minutes: soakMinutes, build: args.build ?? false, noWrite: args['no-write'] ?? false };
-const run = args['money-soak'] ? moneySoak(soakOptions) : args['chaos-soak'] ? chaosSoak(soakOptions) : main();
+const routingOptions = {
+  durationS: positive(args.duration, 'duration', 20),
+  warmupS: positive(args.warmup, 'warmup', 3),
+  build: args.build ?? false,
+  noWrite: args['no-write'] ?? false,
+};
+const run = args['money-soak'] ? moneySoak(soakOptions) : args['chaos-soak'] ? chaosSoak(soakOptions) : args.routing ? routingBench(routingOptions) : main();
 run.catch((err: unknown) => {
   console.error(`bench failed: ${(err as Error)?.stack ?? String(err)}`);
   process.exitCode = 1;

@@ -103,8 +103,8 @@ export async function startRedis(port: number): Promise<Child> {
 
 // ---------------------------------------------------------------- mock and proxy
 
-export async function startMock(name: string, port: number, model: string): Promise<{ child: Child; url: string }> {
-  const child = startChild(name, process.execPath, tsxArgs('bench/mock.ts', ['--port', String(port), '--model', model]), childEnv());
+export async function startMock(name: string, port: number, model: string, extra: string[] = []): Promise<{ child: Child; url: string }> {
+  const child = startChild(name, process.execPath, tsxArgs('bench/mock.ts', ['--port', String(port), '--model', model, ...extra]), childEnv());
   return { child, url: await waitForUrl(child) };
 }
 

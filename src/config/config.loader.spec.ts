@@ -74,7 +74,17 @@ describe('parseProxyConfig', () => {
     const cfg = parse({ model_list: [] });
     expect(cfg.deployments).toEqual([]);
     // No allowed_fails: cooldown by failure rate; cooldown_time is LiteLLM's default of 5 s.
-    expect(cfg.router).toEqual({ routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 600_000 });
+    expect(cfg.router).toEqual({ routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 600_000, load: expect.any(Object) });
+    expect(cfg.router.load).toEqual({
+      lowestLatencyBuffer: 0,
+      latencyTtlSec: 3600,
+      vllmMetricsIntervalSec: 1,
+      sessionAffinity: false,
+      sessionAffinityHeader: undefined,
+      sessionAffinityMaxImbalance: 4,
+      backgroundHealthChecks: false,
+      healthCheckIntervalSec: 300,
+    });
     expect(cfg.router.allowedFails).toBeUndefined();
     expect(cfg.masterKey).toBeUndefined();
   });
@@ -90,8 +100,34 @@ describe('parseProxyConfig', () => {
       litellm_settings: { request_timeout: 30, num_retries: 5 },
       router_settings: { routing_strategy: 'least-busy', allowed_fails: 1, cooldown_time: 0 },
     });
-    expect(cfg.router).toEqual({ routingStrategy: 'least-busy', allowedFails: 1, cooldownTimeSec: 0, numRetries: 5, requestTimeoutMs: 30_000 });
+    expect(cfg.router).toMatchObject({ routingStrategy: 'least-busy', allowedFails: 1, cooldownTimeSec: 0, numRetries: 5, requestTimeoutMs: 30_000 });
     expect(parse({ litellm_settings: { num_retries: 5 }, router_settings: { num_retries: 1 } }).router.numRetries).toBe(1);
+  });
+
+  it('reads the load-aware settings: strategy args, vLLM metrics, session affinity and background health checks', () => {
+    const cfg = parse({
+      router_settings: {
+        routing_strategy: 'latency-based-routing',
+        routing_strategy_args: { lowest_latency_buffer: 0.5, ttl: 60 },
+        vllm_metrics_interval: 0.5,
+        session_affinity: true,
+        session_affinity_header: 'X-Session-Id',
+        session_affinity_max_imbalance: 2,
+      },
+      general_settings: { background_health_checks: true, health_check_interval: 10 },
+    });
+    expect(cfg.router.routingStrategy).toBe('latency-based-routing');
+    expect(cfg.router.load).toEqual({
+      lowestLatencyBuffer: 0.5,
+      latencyTtlSec: 60,
+      vllmMetricsIntervalSec: 0.5,
+      sessionAffinity: true,
+      sessionAffinityHeader: 'x-session-id',
+      sessionAffinityMaxImbalance: 2,
+      backgroundHealthChecks: true,
+      healthCheckIntervalSec: 10,
+    });
+    expect(parse({ router_settings: { routing_strategy: 'usage-based-routing-v2' } }).router.routingStrategy).toBe('usage-based-routing-v2');
   });
 
   it("allowed_fails equal to LiteLLM's default 3 keeps the failure-rate rules, as in LiteLLM", () => {
@@ -227,6 +263,22 @@ describe('parseProxyConfig', () => {
         'a routing strategy LiteLLM does not have',
         { router_settings: { routing_strategy: 'fastest' } },
         'router_settings.routing_strategy: must be one of simple-shuffle, least-busy, usage-based-routing, usage-based-routing-v2, latency-based-routing, cost-based-routing, got "fastest"',
+      ],
+      [
+        'routing_strategy_args not a mapping',
+        { router_settings: { routing_strategy_args: 3 } },
+        'router_settings.routing_strategy_args: must be a mapping such as { lowest_latency_buffer: 0.5, ttl: 3600 }',
+      ],
+      ['a bad session_affinity', { router_settings: { session_affinity: 'sometimes' } }, 'router_settings.session_affinity: must be true or false'],
+      [
+        'a bad session_affinity_header',
+        { router_settings: { session_affinity_header: 'x session' } },
+        'router_settings.session_affinity_header: must be a header name such as x-session-id',
+      ],
+      [
+        'a bad health_check_interval',
+        { general_settings: { health_check_interval: 'often' } },
+        'general_settings.health_check_interval: must be a number ≥ 0, got "often"',
       ],
       ['a negative allowed_fails', { router_settings: { allowed_fails: -2 } }, 'router_settings.allowed_fails: must be a number ≥ 0, got -2'],
       ['a blank cooldown_time', { router_settings: { cooldown_time: '' } }, 'router_settings.cooldown_time: must be a number ≥ 0, got ""'],

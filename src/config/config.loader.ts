@@ -6,9 +6,10 @@ import type { AllowedFailsPolicy, AppConfig, HttpLimits, ProxyFileConfig, Router
 import { isObject, optionalNumber, parseDeployment, resolveEnvRef } from './deployment.parser.js';
 import { parseRoutingRules } from './routing-rules.parser.js';
 import { LITELLM_STRATEGIES, unsupportedSettings } from './supported-settings.js';
+import { parseLoadRouting } from './routing-settings.js';
 import { tokensEnvPath } from './tokens-env.js';
 
-const STRATEGIES: RoutingStrategy[] = ['simple-shuffle', 'least-busy'];
+const STRATEGIES: RoutingStrategy[] = ['simple-shuffle', 'least-busy', 'usage-based-routing-v2', 'latency-based-routing'];
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 function section(root: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -86,6 +87,7 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
     defaultMaxParallelRequests: optionalNumber(routerRaw, 'default_max_parallel_requests', 'router_settings', env),
     numRetries: num(routerRaw, 'num_retries', 'router_settings', num(litellm, 'num_retries', 'litellm_settings', 2, env), env),
     requestTimeoutMs: num(litellm, 'request_timeout', 'litellm_settings', 600, env) * 1000,
+    load: parseLoadRouting(routerRaw, general, env),
   };
   const masterKey = resolveEnvRef(general.master_key, 'general_settings.master_key', env);
   if (masterKey !== undefined && typeof masterKey !== 'string') {

@@ -1,4 +1,24 @@
-export type RoutingStrategy = 'simple-shuffle' | 'least-busy';
+export type RoutingStrategy = 'simple-shuffle' | 'least-busy' | 'usage-based-routing-v2' | 'latency-based-routing';
+
+/** Load-aware routing: what the proxy reads from vLLM and how sessions stick (src/config/routing-settings.ts). */
+export interface LoadRoutingSettings {
+  /** `router_settings.routing_strategy_args.lowest_latency_buffer` (LiteLLM): pick at random within (1 + buffer) × the lowest latency. */
+  lowestLatencyBuffer: number;
+  /** `router_settings.routing_strategy_args.ttl` (seconds, LiteLLM: 1 h): a deployment's latencies are forgotten this long after the last one. */
+  latencyTtlSec: number;
+  /** `router_settings.vllm_metrics_interval` (seconds, default 1; 0 = off): how often each deployment's vLLM `/metrics` is read. */
+  vllmMetricsIntervalSec: number;
+  /** `router_settings.session_affinity`: requests of one session (`user`, or the header below) stick to one deployment. */
+  sessionAffinity: boolean;
+  /** `router_settings.session_affinity_header`: a request header naming the session, read before the body's `user`. */
+  sessionAffinityHeader?: string;
+  /** `router_settings.session_affinity_max_imbalance` (default 4): leave the session's deployment once its load exceeds the least loaded one's by more. */
+  sessionAffinityMaxImbalance: number;
+  /** `general_settings.background_health_checks`: probe each deployment's `/health` in the background. */
+  backgroundHealthChecks: boolean;
+  /** `general_settings.health_check_interval` (seconds, LiteLLM default 300). */
+  healthCheckIntervalSec: number;
+}
 
 /** One `model_list` entry, resolved (env references read, prefix stripped). */
 export interface DeploymentConfig {
@@ -50,6 +70,7 @@ export interface RouterSettings {
   defaultMaxParallelRequests?: number;
   numRetries: number;
   requestTimeoutMs: number;
+  load: LoadRoutingSettings;
 }
 
 /** `{alias: [fallback aliases, in order]}`; `*` is the generic entry (`default_fallbacks`). */

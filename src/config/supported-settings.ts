@@ -17,8 +17,13 @@ export const SUPPORTED: Readonly<Record<string, readonly string[]>> = {
     'context_window_fallbacks',
     'max_fallbacks',
     'model_group_alias',
+    'routing_strategy_args',
+    'vllm_metrics_interval',
+    'session_affinity',
+    'session_affinity_header',
+    'session_affinity_max_imbalance',
   ],
-  general_settings: ['master_key', 'disable_spend_logs', 'enforce_fallback_model_access'],
+  general_settings: ['master_key', 'disable_spend_logs', 'enforce_fallback_model_access', 'background_health_checks', 'health_check_interval'],
 };
 
 const TOP_LEVEL = ['model_list', 'litellm_settings', 'router_settings', 'general_settings'];

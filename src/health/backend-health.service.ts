@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { DeploymentConfig } from '../config/config.types.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
+import { DeploymentHealthService } from '../upstream/deployment-health.service.js';
 import { UpstreamClient } from '../upstream/upstream.client.js';
 
 const PROBE_TIMEOUT_MS = 5_000;
@@ -13,12 +14,17 @@ export interface EndpointHealth {
   error?: string;
 }
 
-/** Probes each deployment's `GET /models` (vLLM answers it cheaply), all at once. */
+/**
+ * Probes each deployment's `GET /models` (vLLM answers it cheaply), all at once; with
+ * `background_health_checks` on, answers from the last background probe instead (as LiteLLM does),
+ * probing only deployments not checked yet.
+ */
 @Injectable()
 export class BackendHealthService {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly upstream: UpstreamClient,
+    private readonly background: DeploymentHealthService,
   ) {}
 
   async check(
@@ -33,6 +39,8 @@ export class BackendHealthService {
 
   private async probe(d: DeploymentConfig): Promise<EndpointHealth> {
     const base: EndpointHealth = { model: d.modelName, model_id: d.id, litellm_model: d.litellmModel, api_base: d.apiBase };
+    const cached = this.background.result(d.id);
+    if (cached) return cached.healthy ? base : { ...base, error: cached.error };
     try {
       const res = await this.upstream.request({ deployment: d, path: '/models', method: 'GET', timeoutMs: PROBE_TIMEOUT_MS });
       const text = await res.body.text();

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { AdminOnly, Public } from '../common/public.decorator.js';
 import { BackendHealthService } from './backend-health.service.js';
 import { DeploymentsHealthDto } from './deployment-health.dto.js';
-import { DeploymentHealthService } from './deployment-health.service.js';
+import { DeploymentStateService } from './deployment-state.service.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
@@ -13,7 +13,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthService,
     private readonly backends: BackendHealthService,
-    private readonly deploymentHealth: DeploymentHealthService,
+    private readonly deploymentHealth: DeploymentStateService,
   ) {}
 
   @Get('deployments')

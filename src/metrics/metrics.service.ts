@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LimitsService } from '../limits/limits.service.js';
+import { ModelRegistry } from '../models/model-registry.service.js';
+import { BackendLoadService } from '../upstream/backend-load.service.js';
+import { DeploymentHealthService } from '../upstream/deployment-health.service.js';
+import { registerDeploymentGauges } from './deployment-gauges.js';
 import { SpendWriter } from '../spend/spend-writer.service.js';
 
 interface ModelChildren {
@@ -53,8 +57,9 @@ export class MetricsService {
   });
   private readonly inFlight = new Gauge({ name: 'model_proxy_in_flight_requests', help: 'Requests on /v1 being served now', registers: [this.registry] });
 
-  constructor(writer: SpendWriter, limits: LimitsService) {
+  constructor(writer: SpendWriter, limits: LimitsService, models: ModelRegistry, loads: BackendLoadService, health: DeploymentHealthService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'model_proxy_' });
+    registerDeploymentGauges(this.registry, models, loads, health);
     new Gauge({
       name: 'model_proxy_spend_queue_depth',
       help: 'Spend records waiting to be written',

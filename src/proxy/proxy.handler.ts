@@ -19,6 +19,8 @@ import { BodyBudget, parseBody, readBody } from './request-body.js';
 import { createContext, releaseAll, type RequestContext } from './request-context.js';
 import { writeError, writeStreamHead, writeWhole } from './response-writer.js';
 import { RouterService } from './router.service.js';
+import { routeHintOf, servedOf } from './strategies/route-hint-of.js';
+import type { RouteHint } from './strategies/route-hint.js';
 import { clientUsageOf, SseTap } from './sse-tap.js';
 import { dropIfUnread, relayStream } from './stream-relay.js';
 import { UpstreamCall } from '../upstream/upstream-call.js';
@@ -146,7 +148,7 @@ export class ProxyHandler {
       // client sees only what it asked for (the tap takes the rest out).
       body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true, continuous_usage_stats: true };
     }
-    await this.forwardWithFallbacks(ctx, body, group, res, tap);
+    await this.forwardWithFallbacks(ctx, body, group, res, tap, routeHintOf(req, body, ctx.bodyBytes, this.router.settings));
   }
 
   /** The alias's deployments, then LiteLLM's fallbacks (failover.ts) while nothing reached the client. */
@@ -156,8 +158,9 @@ export class ProxyHandler {
     group: readonly DeploymentConfig[],
     res: ServerResponse,
     tap: SseTap | undefined,
+    hint: RouteHint,
   ): Promise<void> {
-    let failure = await this.forward(ctx, body, group, res, tap);
+    let failure = await this.forward(ctx, body, group, res, tap, hint);
     if (!failure) return;
     // Built only once the alias has failed: a request that is served allocates nothing here.
     const rules = this.registry.rules;
@@ -172,7 +175,7 @@ export class ProxyHandler {
       if (next === undefined) break;
       // The spend row's model_group is the group that served, as LiteLLM books a fallback.
       ctx.alias = next;
-      failure = await this.forward(ctx, body, this.registry.group(this.registry.resolve(next)), res, tap);
+      failure = await this.forward(ctx, body, this.registry.group(this.registry.resolve(next)), res, tap, hint);
     }
     if (!failure) return;
     ctx.errorType = failure.error.type;
@@ -187,16 +190,17 @@ export class ProxyHandler {
     group: readonly DeploymentConfig[],
     res: ServerResponse,
     tap: SseTap | undefined,
+    hint: RouteHint,
   ): Promise<UpstreamFailure | undefined> {
     const { numRetries, requestTimeoutMs } = this.router.settings;
     const tried = new Set<string>();
     let last: UpstreamFailure | undefined;
     for (let attempt = 0; attempt <= numRetries; attempt++) {
-      let pick = this.router.pick(group, tried);
+      let pick = this.router.pick(group, tried, hint);
       if ('exhausted' in pick && tried.size > 0) {
         // Every deployment was tried once: retry among them again (a transient 5xx may pass).
         tried.clear();
-        pick = this.router.pick(group, tried);
+        pick = this.router.pick(group, tried, hint);
       }
       if (!('deployment' in pick)) {
         if ('unavailable' in pick) last ??= { retry: false, kind: 'unavailable', error: noDeploymentError(ctx.alias, pick.unavailable) };
@@ -216,7 +220,7 @@ export class ProxyHandler {
         this.router.finished(dep);
       }
       if (!last) {
-        this.router.succeeded(dep);
+        this.router.succeeded(dep, servedOf(ctx, tUp, tap !== undefined));
         return undefined;
       }
       // Only a backend's own fault counts toward its cooldown: never the request's 4xx, never a client that left.

@@ -1,9 +1,13 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
 import type { AppConfig, DeploymentConfig, RouterSettings } from '../config/config.types.js';
 import type { ModelRegistry } from '../models/model-registry.service.js';
+import type { BackendLoadService } from '../upstream/backend-load.service.js';
+import type { DeploymentHealthService } from '../upstream/deployment-health.service.js';
 import { type BackendFault, RequestWindow, shouldCooldown, allowedFailsFor } from './cooldown-policy.js';
+import { parseLoadRouting } from '../config/routing-settings.js';
 import { RouterService } from './router.service.js';
 
+const DEFAULT_LOAD = parseLoadRouting({}, {}, {});
 const e500: BackendFault = { status: 500, message: 'boom' };
 const base = { fault: e500, single: false, rules: {}, countedFails: 1 };
 
@@ -81,16 +85,23 @@ describe('RouterService', () => {
       ...extra,
     }) as DeploymentConfig;
 
-  function router(groups: DeploymentConfig[][], settings: Partial<RouterSettings> = {}, upstream = { connections: 512, queue: 1024 }) {
+  function router(
+    groups: DeploymentConfig[][],
+    settings: Partial<RouterSettings> = {},
+    upstream = { connections: 512, queue: 1024 },
+    backend: { others?: Record<string, number>; unhealthy?: string[] } = {},
+  ) {
     const byAlias = new Map(groups.map((g) => [g[0].modelName, g]));
-    const routerSettings = { routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 1000, ...settings };
+    const routerSettings = { routingStrategy: 'simple-shuffle', cooldownTimeSec: 5, numRetries: 2, requestTimeoutMs: 1000, load: DEFAULT_LOAD, ...settings };
     const registry = { group: (a: string) => byAlias.get(a) ?? [], onChange: () => undefined, router: routerSettings } as unknown as ModelRegistry;
     const config = {
       proxy: { router: routerSettings },
       upstreamConnections: upstream.connections,
       upstreamQueueMax: upstream.queue,
     } as unknown as AppConfig;
-    return new RouterService(config, registry);
+    const loads = { othersOn: (id: string) => backend.others?.[id] ?? 0, snapshot: () => undefined } as unknown as BackendLoadService;
+    const health = { healthy: (id: string) => !backend.unhealthy?.includes(id) } as unknown as DeploymentHealthService;
+    return new RouterService(config, registry, loads, health);
   }
 
   it('cools a failing sibling by rate, says when it is back, and the cooldown expires', () => {
@@ -135,5 +146,58 @@ describe('RouterService', () => {
     r.finished(a);
     expect(r.pick([a, b], new Set())).toEqual({ deployment: a });
     expect(router([[a]], { defaultMaxParallelRequests: 3 }).capOf(b)).toBe(3);
+  });
+
+  it('skips a deployment whose health check failed, unless all did', () => {
+    const a = dep('a', 'x');
+    const b = dep('b', 'x');
+    const r = router([[a, b]], {}, undefined, { unhealthy: ['a'] });
+    for (let i = 0; i < 20; i++) expect(r.pick([a, b], new Set())).toEqual({ deployment: b });
+    expect(r.pick([a, b], new Set(['b']))).toEqual({ deployment: a });
+  });
+
+  it('least-busy counts what the backend holds for others; affinity overflows past max_imbalance', () => {
+    const a = dep('a', 'x');
+    const b = dep('b', 'x');
+    const load = { ...DEFAULT_LOAD, sessionAffinity: true, sessionAffinityMaxImbalance: 2 };
+    const others: Record<string, number> = { a: 5 };
+    const r = router([[a, b]], { routingStrategy: 'least-busy', load }, undefined, { others });
+    r.started(b);
+    r.started(b);
+    expect(r.loadOf(a)).toBe(5);
+    for (let i = 0; i < 10; i++) expect(r.pick([a, b], new Set())).toEqual({ deployment: b });
+    others.a = 0;
+    r.finished(b);
+    r.finished(b);
+    const pickFor = () => (r.pick([a, b], new Set(), { sessionKey: 'alice', inputTokens: 0, stream: false }) as { deployment: DeploymentConfig }).deployment;
+    const home = pickFor();
+    const away = home === a ? b : a;
+    for (let i = 0; i < 10; i++) expect(pickFor()).toBe(home);
+    r.started(home);
+    r.started(home);
+    expect(pickFor()).toBe(home);
+    r.started(home);
+    expect(pickFor()).toBe(away);
+  });
+
+  it('usage-based-routing-v2 and latency-based: a deployment at its rpm or tpm this minute is skipped; all → unavailable until the minute ends', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 12, 0, 30) });
+    const a = dep('a', 'x', { rpm: 1 });
+    const b = dep('b', 'x', { tpm: 100 });
+    for (const routingStrategy of ['usage-based-routing-v2', 'latency-based-routing'] as const) {
+      const r = router([[a, b]], { routingStrategy });
+      r.started(a);
+      r.finished(a);
+      expect(r.pick([a, b], new Set(), { inputTokens: 50, stream: false })).toEqual({ deployment: b });
+      r.started(b);
+      r.finished(b);
+      r.succeeded(b, { ms: 10, completionTokens: 10, totalTokens: 60 });
+      expect(r.pick([a, b], new Set(), { inputTokens: 50, stream: false })).toEqual({
+        unavailable: { cooling: 0, busy: 2, retryAfterSec: 30, lastError: undefined },
+      });
+      vi.advanceTimersByTime(30_000);
+      expect('deployment' in r.pick([a, b], new Set(), { inputTokens: 50, stream: false })).toBe(true);
+      vi.setSystemTime(Date.UTC(2026, 0, 1, 12, 0, 30));
+    }
   });
 });

@@ -1,8 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig, type RouterSettings } from '../config/config.types.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
+import { BackendLoadService } from '../upstream/backend-load.service.js';
+import { DeploymentHealthService } from '../upstream/deployment-health.service.js';
 import { type BackendFault, RequestWindow, shouldCooldown } from './cooldown-policy.js';
 import { lowestOrder, weightedShuffle } from './deployment-order.js';
+import { LatencyStats } from './strategies/latency-stats.js';
+import { leastBusy, lowestLatency, lowestUsage, sessionHome } from './strategies/pick.js';
+import type { RouteHint, Served } from './strategies/route-hint.js';
+import { UsageWindow, withinLimits } from './strategies/usage-window.js';
 
 interface DeploymentState {
   inFlight: number;
@@ -13,6 +19,9 @@ interface DeploymentState {
   coolUntil: number;
   /** What the backend did last time it failed, for the 503 that says why nothing can serve. */
   lastError?: string;
+  /** This minute's requests and tokens (usage-based-routing-v2, and the limits latency-based-routing checks). */
+  usage: UsageWindow;
+  latency: LatencyStats;
 }
 
 /** Why no deployment could take a request; `retryAfterSec` is when one may again. */
@@ -28,8 +37,11 @@ export type PickResult = { deployment: DeploymentConfig } | { unavailable: Unava
 
 /**
  * Picks a deployment of an alias among those of the lowest `order`: `simple-shuffle` (weighted by
- * `weight`, else `rpm`, else `tpm`, when every deployment sets it)
- * or `least-busy`, skipping deployments that cool down or are at their cap (`max_parallel_requests`,
+ * `weight`, else `rpm`, else `tpm`, when every deployment sets it),
+ * `least-busy` (this proxy's in-flight requests plus what the backend's vLLM reports holding for
+ * others), `usage-based-routing-v2` (fewest tokens this minute within tpm/rpm) or `latency-based-routing`
+ * (LiteLLM's lowest_latency), after `session_affinity` when on. Skips deployments that cool down, that
+ * failed their last background health check (unless all did), or are at their cap (`max_parallel_requests`,
  * and the upstream pool's connections plus `UPSTREAM_QUEUE_MAX`). Cooldown follows LiteLLM's rules
  * (see cooldown-policy.ts); only backend faults count, and the only deployment of an alias is exempt.
  */
@@ -47,8 +59,11 @@ export class RouterService {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly registry: ModelRegistry,
+    private readonly loads: BackendLoadService,
+    private readonly health: DeploymentHealthService,
   ) {
     this.queueCap = config.upstreamConnections + config.upstreamQueueMax;
+    loads.localInFlight = (id) => this.state.get(id)?.inFlight ?? 0;
     // A deployment fixed by an operator (new api_base, key…) gets a clean slate, not the old cooldown.
     registry.onChange((ids) => {
       for (const id of ids) {
@@ -65,7 +80,10 @@ export class RouterService {
 
   private stateOf(id: string): DeploymentState {
     let s = this.state.get(id);
-    if (!s) this.state.set(id, (s = { inFlight: 0, window: new RequestWindow(), countedFails: 0, countedUntil: 0, coolUntil: 0 }));
+    if (!s) {
+      s = { inFlight: 0, window: new RequestWindow(), countedFails: 0, countedUntil: 0, coolUntil: 0, usage: new UsageWindow(), latency: new LatencyStats() };
+      this.state.set(id, s);
+    }
     return s;
   }
 
@@ -74,9 +92,15 @@ export class RouterService {
     return Math.min(d.maxParallelRequests ?? this.settings.defaultMaxParallelRequests ?? Infinity, this.queueCap);
   }
 
-  pick(group: readonly DeploymentConfig[], exclude: ReadonlySet<string>): PickResult {
+  /** A deployment's load for least-busy and affinity: this proxy's in-flight requests plus the backend's for others. */
+  loadOf(d: DeploymentConfig): number {
+    return this.stateOf(d.id).inFlight + this.loads.othersOn(d.id);
+  }
+
+  pick(group: readonly DeploymentConfig[], exclude: ReadonlySet<string>, hint: RouteHint = { inputTokens: 0, stream: false }): PickResult {
     const now = Date.now();
     let candidates: DeploymentConfig[] = [];
+    let unhealthy: DeploymentConfig[] | undefined;
     let cooling = 0;
     let busy = 0;
     let soonest = Infinity;
@@ -91,9 +115,19 @@ export class RouterService {
       } else if (s.inFlight >= this.capOf(d)) {
         busy++;
         soonest = Math.min(soonest, 1000);
+      } else if (!this.health.healthy(d.id)) {
+        (unhealthy ??= []).push(d);
       } else {
         candidates.push(d);
       }
+    }
+    // Every one failing its health check: try them anyway rather than refuse (the probe may be what is wrong).
+    if (candidates.length === 0 && unhealthy) candidates = unhealthy;
+    if (this.measuring) {
+      const within = candidates.filter((d) => withinLimits(d, this.stateOf(d.id).usage, hint.inputTokens, now));
+      busy += candidates.length - within.length;
+      if (within.length < candidates.length) soonest = Math.min(soonest, 60_000 - (now % 60_000));
+      candidates = within;
     }
     if (candidates.length === 0) {
       if (cooling + busy === 0) return { exhausted: true };
@@ -101,17 +135,42 @@ export class RouterService {
     }
     candidates = [...lowestOrder(candidates)];
     if (candidates.length === 1) return { deployment: candidates[0] };
-    if (this.settings.routingStrategy === 'least-busy') {
-      let min = Infinity;
-      for (const d of candidates) min = Math.min(min, this.stateOf(d.id).inFlight);
-      candidates = candidates.filter((d) => this.stateOf(d.id).inFlight === min);
-      return { deployment: candidates[Math.floor(Math.random() * candidates.length)] };
+    return { deployment: this.choose(candidates, hint, now) };
+  }
+
+  private choose(candidates: DeploymentConfig[], hint: RouteHint, now: number): DeploymentConfig {
+    const load = this.settings.load;
+    if (load.sessionAffinity && hint.sessionKey) {
+      const home = sessionHome(hint.sessionKey, candidates, (d) => this.loadOf(d), load.sessionAffinityMaxImbalance);
+      if (home) return home;
     }
-    return { deployment: weightedShuffle(candidates) };
+    switch (this.settings.routingStrategy) {
+      case 'least-busy':
+        return leastBusy(
+          candidates,
+          (d) => this.loadOf(d),
+          (d) => this.loads.snapshot(d.id)?.kvCacheUsage ?? 0,
+        );
+      case 'usage-based-routing-v2':
+        return lowestUsage(candidates, (d) => this.stateOf(d.id).usage.tpm(now));
+      case 'latency-based-routing':
+        return lowestLatency(candidates, (d) => this.stateOf(d.id).latency.average(hint.stream, load.latencyTtlSec * 1000, now), load.lowestLatencyBuffer);
+      case 'simple-shuffle':
+        break;
+    }
+    return weightedShuffle(candidates);
+  }
+
+  /** Usage and latency are kept only for the strategies that read them (a few hundred ns a request otherwise). */
+  private get measuring(): boolean {
+    const strategy = this.settings.routingStrategy;
+    return strategy === 'usage-based-routing-v2' || strategy === 'latency-based-routing';
   }
 
   started(d: DeploymentConfig): void {
-    this.stateOf(d.id).inFlight++;
+    const s = this.stateOf(d.id);
+    s.inFlight++;
+    if (this.measuring) s.usage.sent(Date.now());
   }
 
   finished(d: DeploymentConfig): void {
@@ -119,14 +178,20 @@ export class RouterService {
   }
 
   /** Read-only view of a deployment's state, for GET /health/deployments. */
-  health(id: string): { inFlight: number; coolUntil: number | null; lastError: string | null } {
+  view(id: string): { inFlight: number; coolUntil: number | null; lastError: string | null } {
     const s = this.state.get(id);
     return { inFlight: s?.inFlight ?? 0, coolUntil: s && s.coolUntil > Date.now() ? s.coolUntil : null, lastError: s?.lastError ?? null };
   }
 
-  /** A request the deployment served: the other half of the failure rate. */
-  succeeded(d: DeploymentConfig): void {
-    this.stateOf(d.id).window.succeeded(Date.now());
+  /** A request the deployment served: the other half of the failure rate, and its tokens and latency. */
+  succeeded(d: DeploymentConfig, served?: Served): void {
+    const s = this.stateOf(d.id);
+    const now = Date.now();
+    s.window.succeeded(now);
+    if (served && this.measuring) {
+      s.usage.used(served.totalTokens, now);
+      s.latency.record(served, now);
+    }
   }
 
   /**
@@ -140,6 +205,7 @@ export class RouterService {
     const cooldownMs = this.settings.cooldownTimeSec * 1000;
     s.lastError = fault.message;
     s.window.failed(now);
+    if (fault.status === 408) s.latency.timedOut(now);
     if (s.countedUntil <= now) s.countedFails = 0;
     s.countedFails++;
     s.countedUntil = now + cooldownMs;

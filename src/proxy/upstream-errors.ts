@@ -108,7 +108,7 @@ export function failureMidStream(err: Error | undefined, alias: string): Upstrea
 export function noDeploymentError(alias: string, u: Unavailable): ApiError {
   const why: string[] = [];
   if (u.cooling > 0) why.push(`${u.cooling} cooling down after backend failures${u.lastError ? ` (last error: ${u.lastError})` : ''}`);
-  if (u.busy > 0) why.push(`${u.busy} at capacity (max_parallel_requests or a full upstream queue)`);
+  if (u.busy > 0) why.push(`${u.busy} at capacity (max_parallel_requests, a full upstream queue, or its tpm/rpm this minute)`);
   const message = `No deployment of model=${alias} can take the request now: ${why.join('; ')}. Retry after ${u.retryAfterSec} s.`;
   return new ApiError(503, ErrorType.ServiceUnavailable, message, null, { 'retry-after': String(u.retryAfterSec) });
 }

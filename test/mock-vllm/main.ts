@@ -1,8 +1,8 @@
 // Starts the mock vLLM by hand:
 //   tsx test/mock-vllm/main.ts --port 8123 --model google/gemma-4-31b [--ttft-ms N] [--inter-token-ms N]
-//     [--api-key K] [--host H] [--embedding-dims N] [--max-model-len N]
+//     [--api-key K] [--host H] [--embedding-dims N] [--max-model-len N] [--max-num-seqs N] [--slowdown F]
 // Steer it with curl: POST /mock/fault {"fault":"500","count":1}, POST /mock/latency, POST /mock/reset,
-// GET /mock/requests.
+// POST /mock/load {"waiting":50} (added to what GET /metrics reports), POST /mock/health {"status":503}, GET /mock/requests.
 
 import { parseArgs } from 'node:util';
 import { startMockVllm } from './mock-vllm.js';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'api-key': { type: 'string' },
     'embedding-dims': { type: 'string' },
     'max-model-len': { type: 'string' },
+    'max-num-seqs': { type: 'string' },
+    slowdown: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -35,7 +37,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     'usage: tsx test/mock-vllm/main.ts [--port 8123] [--host 127.0.0.1] [--model google/gemma-4-31b]\n' +
-      '       [--ttft-ms N] [--inter-token-ms N] [--api-key K] [--embedding-dims N] [--max-model-len N]',
+      '       [--ttft-ms N] [--inter-token-ms N] [--api-key K] [--embedding-dims N] [--max-model-len N]\n' +
+      '       [--max-num-seqs N] [--slowdown F]',
   );
   process.exit(0);
 }
@@ -49,6 +52,7 @@ const mock = await startMockVllm({
   apiKey: values['api-key'],
   embeddingDims: num(values['embedding-dims'], 'embedding-dims'),
   maxModelLen: num(values['max-model-len'], 'max-model-len'),
+  load: { maxNumSeqs: num(values['max-num-seqs'], 'max-num-seqs'), slowdown: num(values.slowdown, 'slowdown') },
 });
 console.log(`mock vLLM serving ${mock.model} on ${mock.url}`);
 

@@ -265,3 +265,38 @@ describe('mock vLLM', () => {
     }
   });
 });
+
+describe('mock vLLM load model', () => {
+  it('batches at most max_num_seqs, queues the rest, and reports both on /metrics as vLLM names them', async () => {
+    const mock = await startMockVllm({ model: MODEL, ttftMs: 300, load: { maxNumSeqs: 1 } });
+    try {
+      const scrape = async () => (await fetch(`${mock.baseUrl}/metrics`)).text();
+      const ask = () =>
+        fetch(`${mock.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }),
+        });
+      const t0 = Date.now();
+      const both = Promise.all([ask(), ask()]);
+      await new Promise((r) => setTimeout(r, 100));
+      const during = await scrape();
+      expect(during).toContain(`vllm:num_requests_running{engine="0",model_name="${MODEL}"} 1.0`);
+      expect(during).toContain(`vllm:num_requests_waiting{engine="0",model_name="${MODEL}"} 1.0`);
+      expect(during).toContain(`vllm:kv_cache_usage_perc{engine="0",model_name="${MODEL}"} 1.0`);
+      expect((await both).map((r) => r.status)).toEqual([200, 200]);
+      // The second waited for the first: served one after the other.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
+
+      mock.setReportedLoad({ waiting: 40 });
+      expect(await scrape()).toContain(`vllm:num_requests_waiting{engine="0",model_name="${MODEL}"} 40.0`);
+      mock.setHealth(503);
+      expect((await fetch(`${mock.baseUrl}/health`)).status).toBe(503);
+      mock.reset();
+      expect((await fetch(`${mock.baseUrl}/health`)).status).toBe(200);
+      expect(await scrape()).toContain(`vllm:num_requests_waiting{engine="0",model_name="${MODEL}"} 0.0`);
+    } finally {
+      await mock.close();
+    }
+  });
+});

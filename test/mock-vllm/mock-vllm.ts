@@ -21,6 +21,7 @@ import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { MockLoad, type MockLoadOptions, type ReportedLoad } from './load.js';
 
 export type Fault = '500' | '400' | '429' | 'hang' | 'drop' | 'reset';
 export const FAULTS: readonly Fault[] = ['500', '400', '429', 'hang', 'drop', 'reset'];
@@ -45,6 +46,8 @@ export interface MockVllmOptions {
   maxModelLen?: number;
   /** Default true; benchmarks turn it off so `requests` does not grow without bound. */
   record?: boolean;
+  /** vLLM-like batching and queueing (see load.ts); default: every request runs at once. */
+  load?: MockLoadOptions;
 }
 
 export interface RecordedRequest {
@@ -85,6 +88,10 @@ export interface MockVllm {
    */
   setFault(fault: Fault | null, count?: number): void;
   setLatency(latency: Partial<MockLatency>): void;
+  /** Adds these to the gauges GET /metrics reports ({} clears), e.g. a deep queue without real load. */
+  setReportedLoad(load: ReportedLoad): void;
+  /** The status GET /health answers (200 = healthy). */
+  setHealth(status: number): void;
   /** Clears requests, aborts and the fault, and restores the latency given at start. */
   reset(): void;
   /** Stops listening and destroys every open socket, hung ones included. */
@@ -304,7 +311,7 @@ interface Steering {
 }
 
 const INFERENCE_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
-const GET_PATHS = new Set(['/health', '/ping', '/version', '/v1/models']);
+const GET_PATHS = new Set(['/health', '/ping', '/version', '/v1/models', '/metrics']);
 
 export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
   const model = opts.model;
@@ -323,6 +330,8 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
   };
 
   const requests: RecordedRequest[] = [];
+  const load = new MockLoad(opts.load ?? {}, model);
+  let healthStatus = 200;
   const aborts: RecordedAbort[] = [];
   /** Inference requests answered to their end (counted even with `record: false`). */
   let completed = 0;
@@ -391,6 +400,8 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     completed = 0;
     setFault(null);
     latency = { ...initialLatency };
+    load.setReported({});
+    healthStatus = 200;
   }
 
   function steering(body: Record<string, unknown>): Steering {
@@ -685,6 +696,16 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       case '/mock/reset':
         reset();
         break;
+      case '/mock/load':
+        load.setReported({
+          waiting: nonNegative(body.waiting, 'waiting'),
+          running: nonNegative(body.running, 'running'),
+          kvCacheUsage: nonNegative(body.kv_cache_usage, 'kv_cache_usage'),
+        });
+        break;
+      case '/mock/health':
+        healthStatus = typeof body.status === 'number' ? body.status : 200;
+        break;
       default:
         throw new HttpError(404, '{"detail":"Not Found"}');
     }
@@ -739,11 +760,22 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       // vLLM's _base_request_id: the caller's X-Request-Id, else a random id; answers' ids derive from it.
       const given = req.headers['x-request-id'];
       const baseId = typeof given === 'string' && given !== '' ? given : randomId();
+      // A batch slot first (vLLM's scheduler); the answer's pace depends on how full the batch is.
+      const release = await load.admit(() => ctx.closed);
+      res.once('close', release);
+      if (ctx.closed) return;
+      s.ttftMs = load.scaled(s.ttftMs);
+      s.interTokenMs = load.scaled(s.interTokenMs);
       if (path === '/v1/chat/completions') return chat(obj, res, ctx, s, baseId);
       if (path === '/v1/completions') return completions(obj, res, ctx, s, baseId);
       return embeddings(obj, res, ctx, s, baseId);
     }
 
+    // vLLM's /metrics is polled by the proxy: answered, never recorded.
+    if (method === 'GET' && path === '/metrics') {
+      send(res, 200, load.metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
+      return;
+    }
     if (record) requests.push({ method, path, headers: req.headers, body: null, receivedAt });
     if (path.startsWith('/v1') && !authorized(req.headers.authorization)) {
       send(res, 401, '{"error":"Unauthorized"}');
@@ -753,7 +785,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       switch (path) {
         case '/health':
         case '/ping':
-          res.writeHead(200, { 'content-length': 0 });
+          res.writeHead(path === '/health' ? healthStatus : 200, { 'content-length': 0 });
           res.end();
           return;
         case '/version':
@@ -820,6 +852,10 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     aborts,
     setFault,
     setLatency,
+    setReportedLoad: (l) => load.setReported(l),
+    setHealth: (status) => {
+      healthStatus = status;
+    },
     reset,
     close(): Promise<void> {
       closing = true;
