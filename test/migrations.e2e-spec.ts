@@ -128,14 +128,18 @@ describe('migrations', { timeout: 90_000 }, () => {
 
     expect(await ownTables(db)).toEqual(OWN_TABLES);
 
-    // One revert undoes the newest migration only; reverting all of them leaves nothing.
+    // One revert undoes the newest migration only; reverting down to the two migrations of LiteLLM's
+    // tables removes our own tables and keeps LiteLLM's; reverting all of them leaves nothing.
     await npm('migration:revert');
     expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, -1));
+    expect(await tables(db)).toEqual(LITELLM_TABLES);
+    for (let i = 1; i < ALL_MIGRATIONS.length - 2; i++) await npm('migration:revert');
+    expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, 2));
     expect(await ownTables(db)).toEqual([]);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
     await npm('migration:revert');
     expect(await tables(db)).not.toContain('LiteLLM_DailyUserSpend');
-    for (let i = 2; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
+    await npm('migration:revert');
     expect(await tables(db)).toEqual([]);
     expect(await applied(db)).toEqual([]);
 

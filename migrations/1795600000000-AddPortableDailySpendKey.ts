@@ -1,0 +1,24 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** The columns of the spend writer's upsert key, NULL written as '' so NULLs compare equal on PostgreSQL 14 too. */
+export const DAILY_SPEND_KEY = `(COALESCE(user_id, '')), date, api_key, (COALESCE(model, '')), (COALESCE(model_group, '')),
+  (COALESCE(custom_llm_provider, '')), (COALESCE(mcp_namespaced_tool_name, '')), (COALESCE(endpoint, ''))`;
+
+/**
+ * The daily rollup's upsert key as an expression index, which PostgreSQL 14 accepts (the earlier
+ * `NULLS NOT DISTINCT` index needs 15). It adds `model_group` to LiteLLM's 7-column key (two aliases
+ * may share an upstream model). On a LiteLLM database it is the one index added to LiteLLM's table
+ * (docs/litellm-migration.md names it); LiteLLM's own unique index is left as it is.
+ */
+export class AddPortableDailySpendKey1795600000000 implements MigrationInterface {
+  name = 'AddPortableDailySpendKey1795600000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS "UQ_daily_user_spend"`);
+    await q.query(`CREATE UNIQUE INDEX IF NOT EXISTS "model_proxy_daily_user_spend_key" ON "LiteLLM_DailyUserSpend" (${DAILY_SPEND_KEY})`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS "model_proxy_daily_user_spend_key"`);
+  }
+}
