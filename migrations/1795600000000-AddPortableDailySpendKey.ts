@@ -15,6 +15,15 @@ export class AddPortableDailySpendKey1795600000000 implements MigrationInterface
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS "UQ_daily_user_spend"`);
+    // LiteLLM's own index lets rows differ by a NULL only; such twins cannot take this index. Say so
+    // plainly rather than with PostgreSQL's "could not create unique index" (nothing is merged here).
+    const twins: unknown[] = await q.query(`SELECT 1 FROM "LiteLLM_DailyUserSpend" GROUP BY ${DAILY_SPEND_KEY} HAVING count(*) > 1 LIMIT 1`);
+    if (twins.length > 0) {
+      throw new Error(
+        `LiteLLM_DailyUserSpend holds rows that differ only by NULL vs '' (or repeat a NULL) in user_id, model, model_group, custom_llm_provider, ` +
+          `mcp_namespaced_tool_name or endpoint; the spend writer needs one row per key. Merge them (sum the counters into one row) and start again.`,
+      );
+    }
     await q.query(`CREATE UNIQUE INDEX IF NOT EXISTS "model_proxy_daily_user_spend_key" ON "LiteLLM_DailyUserSpend" (${DAILY_SPEND_KEY})`);
   }
 

@@ -179,4 +179,19 @@ describe('a database LiteLLM created', { timeout: 120_000 }, () => {
       await app.close();
     }
   });
+
+  it('refuses, saying why, rollup rows LiteLLM let differ only by a NULL (nothing is merged)', async () => {
+    const twins = await createTestDatabase();
+    try {
+      await loadFixture(twins);
+      // LiteLLM's unique index lets two rows repeat a NULL user_id; the writer's key cannot.
+      await twins.query(`INSERT INTO "LiteLLM_DailyUserSpend" (id, user_id, date, api_key, model, custom_llm_provider, endpoint, spend, updated_at)
+        SELECT 'twin-' || n, NULL, '2026-10-01', 'k', 'm', 'hosted_vllm', '/chat/completions', 1, now() FROM generate_series(1, 2) n`);
+      await expect(startTestProxy({ databaseUrl: twins.url, models })).rejects.toThrow(/LiteLLM_DailyUserSpend holds rows that differ only by NULL/);
+      const [{ n }] = await twins.query<{ n: number }>(`SELECT count(*)::int AS n FROM "LiteLLM_DailyUserSpend" WHERE id LIKE 'twin-%'`);
+      expect(n).toBe(2);
+    } finally {
+      await twins.drop();
+    }
+  });
 });
