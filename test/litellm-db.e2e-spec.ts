@@ -194,4 +194,31 @@ describe('a database LiteLLM created', { timeout: 120_000 }, () => {
       await twins.drop();
     }
   });
+
+  it("a database of this project's earlier version (NULLS NOT DISTINCT rollup key) gets the portable key, its rollup untouched", async () => {
+    const old = await createTestDatabase();
+    try {
+      const [{ v }] = await old.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
+      if (v < 150000) return; // the earlier index cannot exist on PostgreSQL 14
+      let app = await startTestProxy({ databaseUrl: old.url, models });
+      await app.close();
+      // Put it back as the earlier version left it.
+      await old.query(`DROP INDEX "model_proxy_daily_user_spend_key"`);
+      await old.query(`CREATE UNIQUE INDEX "UQ_daily_user_spend" ON "LiteLLM_DailyUserSpend"
+        ("user_id", "date", "api_key", "model", "model_group", "custom_llm_provider", "mcp_namespaced_tool_name", "endpoint") NULLS NOT DISTINCT`);
+      await old.query(`DELETE FROM "model_proxy_migrations" WHERE name = 'AddPortableDailySpendKey1795600000000'`);
+      await old.query(
+        `INSERT INTO "LiteLLM_DailyUserSpend" (user_id, date, api_key, model, model_group, endpoint, spend) VALUES (NULL, '2026-01-01', 'k', 'm', 'g', 'acompletion', 0.5)`,
+      );
+      app = await startTestProxy({ databaseUrl: old.url, models });
+      await app.close();
+      const names = await indexNames(old);
+      expect(names).toContain('model_proxy_daily_user_spend_key');
+      expect(names).not.toContain('UQ_daily_user_spend');
+      const [{ spend }] = await old.query<{ spend: number }>(`SELECT sum(spend)::float8 AS spend FROM "LiteLLM_DailyUserSpend"`);
+      expectMoney(spend, 0.5);
+    } finally {
+      await old.drop();
+    }
+  });
 });
