@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { tableExists } from './schema-probe.js';
 
 /**
  * The LiteLLM proxy's tables, with its names and defaults, so rows written by LiteLLM read the
@@ -8,6 +9,9 @@ export class CreateLiteLLMSchema1764040000000 implements MigrationInterface {
   name = 'CreateLiteLLMSchema1764040000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // A database the LiteLLM proxy created already has its tables (Prisma's DDL): they are kept as they are.
+    const adopted = await tableExists(q, 'LiteLLM_VerificationToken');
+    // On it, `if (!adopted)` skips an index Prisma's schema already has under its own name.
     await q.query(`CREATE TABLE IF NOT EXISTS "LiteLLM_BudgetTable" (
       "budget_id" text PRIMARY KEY DEFAULT gen_random_uuid()::text,
       "max_budget" double precision,
@@ -45,7 +49,7 @@ export class CreateLiteLLMSchema1764040000000 implements MigrationInterface {
       "created_at" timestamptz NOT NULL DEFAULT now(),
       "updated_at" timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`CREATE INDEX IF NOT EXISTS "IDX_team_alias" ON "LiteLLM_TeamTable" ("team_alias")`);
+    if (!adopted) await q.query(`CREATE INDEX IF NOT EXISTS "IDX_team_alias" ON "LiteLLM_TeamTable" ("team_alias")`);
     await q.query(`CREATE TABLE IF NOT EXISTS "LiteLLM_UserTable" (
       "user_id" text PRIMARY KEY,
       "user_alias" text,
@@ -102,12 +106,17 @@ export class CreateLiteLLMSchema1764040000000 implements MigrationInterface {
       "last_active" timestamptz,
       "rotation_count" integer DEFAULT 0
     )`);
-    await q.query(
-      `CREATE UNIQUE INDEX IF NOT EXISTS "UQ_verification_token_key_alias" ON "LiteLLM_VerificationToken" ("key_alias") WHERE "key_alias" IS NOT NULL`,
-    );
-    await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_user_team" ON "LiteLLM_VerificationToken" ("user_id", "team_id")`);
-    await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_team" ON "LiteLLM_VerificationToken" ("team_id")`);
-    await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_budget_reset" ON "LiteLLM_VerificationToken" ("budget_reset_at", "expires")`);
+    // LiteLLM's schema allows duplicate aliases (only its API refuses new ones, as KeysService does here):
+    // on its database the aliases it holds stay, and no index it would not have is added.
+    if (!adopted) {
+      await q.query(
+        `CREATE UNIQUE INDEX IF NOT EXISTS "UQ_verification_token_key_alias" ON "LiteLLM_VerificationToken" ("key_alias") WHERE "key_alias" IS NOT NULL`,
+      );
+    }
+    if (!adopted) await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_user_team" ON "LiteLLM_VerificationToken" ("user_id", "team_id")`);
+    if (!adopted) await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_team" ON "LiteLLM_VerificationToken" ("team_id")`);
+    if (!adopted)
+      await q.query(`CREATE INDEX IF NOT EXISTS "IDX_verification_token_budget_reset" ON "LiteLLM_VerificationToken" ("budget_reset_at", "expires")`);
     await q.query(`CREATE TABLE IF NOT EXISTS "LiteLLM_ProxyModelTable" (
       "model_id" text PRIMARY KEY DEFAULT gen_random_uuid()::text,
       "model_name" text NOT NULL,
@@ -146,7 +155,7 @@ export class CreateLiteLLMSchema1764040000000 implements MigrationInterface {
       "requester_ip_address" text,
       "status" text
     )`);
-    await q.query(`CREATE INDEX IF NOT EXISTS "IDX_spend_logs_start_time" ON "LiteLLM_SpendLogs" ("startTime")`);
+    if (!adopted) await q.query(`CREATE INDEX IF NOT EXISTS "IDX_spend_logs_start_time" ON "LiteLLM_SpendLogs" ("startTime")`);
     await q.query(`CREATE INDEX IF NOT EXISTS "IDX_spend_logs_api_key_start_time" ON "LiteLLM_SpendLogs" ("api_key", "startTime")`);
     await q.query(`CREATE INDEX IF NOT EXISTS "IDX_spend_logs_model_group_start_time" ON "LiteLLM_SpendLogs" ("model_group", "startTime")`);
     await q.query(`CREATE TABLE IF NOT EXISTS "LiteLLM_Config" (

@@ -7,6 +7,7 @@ import { flushLogger, type Logger, PinoNestLogger } from './common/logger.js';
 import type { AppConfig } from './config/config.types.js';
 import { loadSettings } from './config/settings.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { redactUrl } from './database/database.options.js';
 import { runMigrationsLocked } from './database/migrate.js';
 import { VERSION } from './common/version.js';
 import { ProxyHandler } from './proxy/proxy.handler.js';
@@ -35,7 +36,10 @@ export async function startProxy(env: NodeJS.ProcessEnv = process.env, options: 
   const { logger, log } = settings;
 
   let embedded: EmbeddedDatabase | undefined;
-  if (!settings.config.databaseUrl) embedded = await startEmbeddedPostgres(settings.config.dataDir, log);
+  if (settings.config.databaseUrl) {
+    const source = settings.config.proxy.databaseUrl ? 'general_settings.database_url' : 'DATABASE_URL';
+    log(`database: ${source} (${redactUrl(settings.config.databaseUrl)})`);
+  } else embedded = await startEmbeddedPostgres(settings.config.dataDir, log);
   // The config is read-only once loaded: the embedded database's URL makes a new one.
   const databaseUrl = embedded?.url ?? settings.config.databaseUrl!;
   const config: AppConfig = { ...settings.config, databaseUrl };

@@ -128,16 +128,18 @@ describe('migrations', { timeout: 90_000 }, () => {
 
     expect(await ownTables(db)).toEqual(OWN_TABLES);
 
-    // One revert undoes the newest migration only; reverting all of them leaves nothing.
+    // One revert undoes the newest migration only; reverting down to the two migrations of LiteLLM's
+    // tables removes our own tables and keeps LiteLLM's; reverting all of them leaves nothing.
     await npm('migration:revert');
     expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, -1));
-    expect(await ownTables(db)).toEqual(['model_proxy_ui_sessions']);
+    expect(await tables(db)).toEqual(LITELLM_TABLES);
+    for (let i = 1; i < ALL_MIGRATIONS.length - 2; i++) await npm('migration:revert');
+    expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, 2));
+    expect(await ownTables(db)).toEqual([]);
     expect(await tables(db)).toEqual(LITELLM_TABLES);
     await npm('migration:revert');
-    expect(await ownTables(db)).toEqual([]);
-    await npm('migration:revert');
     expect(await tables(db)).not.toContain('LiteLLM_DailyUserSpend');
-    for (let i = 3; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
+    await npm('migration:revert');
     expect(await tables(db)).toEqual([]);
     expect(await applied(db)).toEqual([]);
 
@@ -152,7 +154,9 @@ describe('migrations', { timeout: 90_000 }, () => {
     const env = { ...process.env, DATABASE_URL: db.url, CI: 'true' };
     const npm = (script: string) => run('npm', ['run', '--silent', script], { cwd: REPO_ROOT, env, timeout: 30_000 });
     await npm('migration:run');
-    await npm('migration:revert');
+    // Back to just before the hourly rollup's migration (the ones after it are reverted first).
+    const hourly = ALL_MIGRATIONS.findIndex((name) => name.startsWith('AddHourlySpend'));
+    for (let i = hourly; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
     expect(await ownTables(db)).toEqual(['model_proxy_ui_sessions']);
     await db.query(`INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, team_id) VALUES ('tok-a', 'a', 'team-a')`);
     await db.query(`INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, "startTime", "endTime",

@@ -97,6 +97,10 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
   if (typeof disableSpendLogs !== 'boolean' && !/^(true|false)$/i.test(String(disableSpendLogs))) {
     throw new ConfigError('general_settings.disable_spend_logs: must be true or false');
   }
+  const databaseUrl = resolveEnvRef(general.database_url, 'general_settings.database_url', env);
+  if (databaseUrl !== undefined && databaseUrl !== null && (typeof databaseUrl !== 'string' || !/^postgres(ql)?:\/\//.test(databaseUrl))) {
+    throw new ConfigError('general_settings.database_url: must be a postgres:// or postgresql:// URL');
+  }
   return {
     deployments,
     router,
@@ -104,6 +108,7 @@ export function parseProxyConfig(text: string, env: NodeJS.ProcessEnv): ProxyFil
     unsupported,
     masterKey: masterKey || undefined,
     disableSpendLogs: disableSpendLogs === true || /^true$/i.test(String(disableSpendLogs)),
+    databaseUrl: (databaseUrl as string | null | undefined) || undefined,
   };
 }
 
@@ -177,7 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   return {
     host: env.HOST || '127.0.0.1',
     port: intEnv(env, 'PORT', 4100, 0, 65535),
-    databaseUrl: env.DATABASE_URL || undefined,
+    // LiteLLM's proxy_cli: general_settings.database_url, when set, replaces DATABASE_URL.
+    databaseUrl: proxy.databaseUrl ?? (env.DATABASE_URL || undefined),
     dataDir: resolve(env.PROXY_DATA_DIR || '.data'),
     masterKey,
     // LiteLLM falls back to the master key when no salt key is set.

@@ -100,6 +100,8 @@ export interface ProxyFileConfig {
   masterKey?: string;
   /** `general_settings.disable_spend_logs`: book key/user/team spend, but write no per-request rows. */
   disableSpendLogs: boolean;
+  /** `general_settings.database_url` (`os.environ/NAME` resolved): as in LiteLLM, it wins over DATABASE_URL. */
+  databaseUrl?: string;
 }
 
 /** Bounds on what one client can hold of the server (issue: hostile, slow and broken clients). */

@@ -23,7 +23,7 @@ export const SUPPORTED: Readonly<Record<string, readonly string[]>> = {
     'session_affinity_header',
     'session_affinity_max_imbalance',
   ],
-  general_settings: ['master_key', 'disable_spend_logs', 'enforce_fallback_model_access', 'background_health_checks', 'health_check_interval'],
+  general_settings: ['master_key', 'database_url', 'disable_spend_logs', 'enforce_fallback_model_access', 'background_health_checks', 'health_check_interval'],
 };
 
 const TOP_LEVEL = ['model_list', 'litellm_settings', 'router_settings', 'general_settings'];

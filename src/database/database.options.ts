@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { BudgetEntity } from './entities/budget.entity.js';
@@ -25,6 +26,14 @@ export const ENTITIES = [
   UiSessionEntity,
 ];
 
+/*
+ * LiteLLM's tables (Prisma's DDL) hold naive `timestamp(3)` values meaning UTC. Every session runs in
+ * UTC (so casts between timestamptz and timestamp, `now()` defaults and `AT TIME ZONE 'UTC'` agree),
+ * Dates are sent as UTC, and naive values are read as UTC, whatever the host's TZ.
+ */
+pg.defaults.parseInputDatesAsUTC = true;
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (text: string) => new Date(`${text.replace(' ', 'T')}Z`));
+
 /** Default bound on one statement of the app's pool (`DB_STATEMENT_TIMEOUT_MS`); migrations are not bound. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -47,6 +56,7 @@ export function buildDataSourceOptions(url: string, statementTimeoutMs = 0): Dat
       max: 10,
       connectionTimeoutMillis: 5000,
       application_name: 'model-proxy',
+      options: '-c TimeZone=UTC',
       ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     },
   };

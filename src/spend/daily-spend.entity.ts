@@ -2,10 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** LiteLLM's daily rollup of spend per key and model; kept by the spend writer, read by reports. */
 @Entity({ name: 'LiteLLM_DailyUserSpend' })
-// The migration makes this index NULLS NOT DISTINCT (for the writer's upsert); TypeORM cannot say so.
-@Index('UQ_daily_user_spend', ['user_id', 'date', 'api_key', 'model', 'model_group', 'custom_llm_provider', 'mcp_namespaced_tool_name', 'endpoint'], {
-  unique: true,
-})
+// The writer's upsert key, an expression index (migrations/1795600000001-AddPortableDailySpendKey.ts) TypeORM cannot describe.
+@Index('model_proxy_daily_user_spend_key', { synchronize: false })
 @Index('IDX_daily_user_spend_date', ['date'])
 @Index('IDX_daily_user_spend_api_key', ['api_key'])
 export class DailySpendEntity {

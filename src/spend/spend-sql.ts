@@ -1,6 +1,8 @@
 /*
- * The flush statement, and how its failures are told apart.
+ * The flush statement, and how its failures are told apart. Ids and `updated_at` are written here:
+ * on a LiteLLM database (Prisma's DDL) those columns have no default.
  */
+import { DAILY_SPEND_KEY } from '../../migrations/1795600000001-AddPortableDailySpendKey.js';
 
 const BATCH_ROWS = `json_to_recordset($1::json) AS r(request_id text, call_type text, api_key text, spend float8, prompt_tokens int,
     completion_tokens int, start_ms float8, end_ms float8, first_ms float8, model text, model_id text, model_group text,
@@ -35,12 +37,12 @@ export function flushSql(withLogs: boolean): string {
   return `WITH ins AS (${withLogs ? INSERT_LOGS : TOTALS_ONLY}), by_key AS (
   SELECT api_key, sum(spend) AS total, max(start_time) AS last_active FROM ins WHERE api_key <> '' GROUP BY api_key
 ), daily AS (
-  INSERT INTO "LiteLLM_DailyUserSpend" AS d (user_id, date, api_key, model, model_group, custom_llm_provider, endpoint,
-    prompt_tokens, completion_tokens, spend, api_requests, successful_requests, failed_requests)
-  SELECT user_id, day, api_key, model, model_group, 'hosted_vllm', endpoint, sum(prompt_tokens), sum(completion_tokens), sum(spend),
-    count(*), count(*) FILTER (WHERE NOT failed), count(*) FILTER (WHERE failed)
+  INSERT INTO "LiteLLM_DailyUserSpend" AS d (id, user_id, date, api_key, model, model_group, custom_llm_provider, endpoint,
+    prompt_tokens, completion_tokens, spend, api_requests, successful_requests, failed_requests, created_at, updated_at)
+  SELECT gen_random_uuid()::text, user_id, day, api_key, model, model_group, 'hosted_vllm', endpoint, sum(prompt_tokens), sum(completion_tokens),
+    sum(spend), count(*), count(*) FILTER (WHERE NOT failed), count(*) FILTER (WHERE failed), now(), now()
   FROM ins GROUP BY user_id, day, api_key, model, model_group, endpoint
-  ON CONFLICT (user_id, date, api_key, model, model_group, custom_llm_provider, mcp_namespaced_tool_name, endpoint) DO UPDATE SET
+  ON CONFLICT (${DAILY_SPEND_KEY}) DO UPDATE SET
     prompt_tokens = d.prompt_tokens + excluded.prompt_tokens, completion_tokens = d.completion_tokens + excluded.completion_tokens,
     spend = d.spend + excluded.spend, api_requests = d.api_requests + excluded.api_requests,
     successful_requests = d.successful_requests + excluded.successful_requests,
