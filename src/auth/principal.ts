@@ -2,9 +2,22 @@ import type { KeyRecord } from '../keys/key-record.js';
 
 export type Principal = { kind: 'master' } | { kind: 'virtual'; key: KeyRecord };
 
-/** `models: []` (or LiteLLM's `all-proxy-models`) means every model. */
-export function mayUseModel(p: Principal, alias: string): boolean {
-  if (p.kind === 'master') return true;
-  const allowed = p.key.models;
+/** `models: []` (or LiteLLM's `all-proxy-models`, `*`) means every model. */
+export function listAllows(allowed: readonly string[], alias: string): boolean {
   return allowed.length === 0 || allowed.includes(alias) || allowed.includes('all-proxy-models') || allowed.includes('*');
+}
+
+/**
+ * Which of a key's lists refuses `alias`: the key's own, its team's or its user's (the effective models are
+ * their intersection), or undefined when the model is allowed.
+ */
+export function refusedBy(key: KeyRecord, alias: string): { scope: 'key' | 'team' | 'user'; models: string[] } | undefined {
+  if (!listAllows(key.models, alias)) return { scope: 'key', models: key.models };
+  if (key.team && !listAllows(key.team.models, alias)) return { scope: 'team', models: key.team.models };
+  if (key.user && !listAllows(key.user.models, alias)) return { scope: 'user', models: key.user.models };
+  return undefined;
+}
+
+export function mayUseModel(p: Principal, alias: string): boolean {
+  return p.kind === 'master' || refusedBy(p.key, alias) === undefined;
 }

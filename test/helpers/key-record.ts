@@ -20,6 +20,8 @@ export function keyRecord(over: Partial<KeyRecord> = {}): KeyRecord {
     userSpend: 0,
     teamMaxBudget: null,
     teamSpend: 0,
+    team: null,
+    user: null,
     ...over,
   };
 }
