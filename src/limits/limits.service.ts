@@ -49,11 +49,14 @@ interface RedisLease extends Lease {
   undo(): void;
 }
 
+const NO_SCOPES: LimitScope[] = [];
+
 const limited = (s: { rpmLimit: number | null; tpmLimit: number | null; maxParallelRequests: number | null }) =>
   s.rpmLimit !== null || s.tpmLimit !== null || s.maxParallelRequests !== null;
 
 /** The counters a key's requests fall under: its own, its team's and its user's, those with a limit. */
 function limitScopes(key: KeyRecord): LimitScope[] {
+  if (key.team === null && key.user === null && !limited(key)) return NO_SCOPES;
   const out: LimitScope[] = [];
   if (limited(key)) out.push({ id: key.token, label: 'key', rpmLimit: key.rpmLimit, tpmLimit: key.tpmLimit, maxParallelRequests: key.maxParallelRequests });
   for (const [label, s] of [['team', key.team] as const, ['user', key.user] as const]) {

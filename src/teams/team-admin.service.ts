@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ApiError } from '../common/api-error.js';
 import { KeysService } from '../keys/keys.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { TeamInfoResponseDto, TeamMemberAddResponseDto } from './team-response.dto.js';
@@ -14,7 +15,8 @@ export class TeamAdminService {
     private readonly users: UsersService,
   ) {}
 
-  async info(teamId: string): Promise<TeamInfoResponseDto> {
+  async info(teamId: string | undefined): Promise<TeamInfoResponseDto> {
+    if (!teamId) throw ApiError.badRequest('Pass ?team_id=<team id>', 'team_id');
     const team = await this.teams.get(teamId);
     return { team_id: teamId, team_info: this.teams.view(team), keys: await this.keys.ownedBy('team_id', teamId), team_memberships: [] };
   }

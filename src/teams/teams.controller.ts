@@ -69,7 +69,7 @@ export class TeamsController {
   @BAD
   @NOT_FOUND
   info(@Query() q: TeamInfoQueryDto): Promise<TeamInfoResponseDto> {
-    return this.admin.info(q.team_id ?? '');
+    return this.admin.info(q.team_id);
   }
 
   @Get('list')

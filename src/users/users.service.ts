@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { In, type Repository } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
-import { addDuration } from '../common/duration.js';
+import { applyScopeSettings } from '../common/scope-settings.dto.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { assertKnownModels, knownModels } from '../keys/key-settings.js';
 import { KeysService } from '../keys/keys.service.js';
@@ -49,18 +49,7 @@ export class UsersService implements BudgetPeriodOwner {
     if (dto.user_email !== undefined) e.user_email = dto.user_email;
     if (dto.user_alias !== undefined) e.user_alias = dto.user_alias;
     if (dto.user_role !== undefined) e.user_role = dto.user_role;
-    if (dto.models != null) e.models = dto.models;
-    if (dto.max_budget !== undefined) e.max_budget = dto.max_budget;
-    if (dto.budget_duration !== undefined) {
-      e.budget_duration = dto.budget_duration;
-      e.budget_reset_at = dto.budget_duration === null ? null : addDuration(now, dto.budget_duration);
-    }
-    if (dto.rpm_limit !== undefined) e.rpm_limit = dto.rpm_limit === null ? null : String(dto.rpm_limit);
-    if (dto.tpm_limit !== undefined) e.tpm_limit = dto.tpm_limit === null ? null : String(dto.tpm_limit);
-    if (dto.max_parallel_requests !== undefined) e.max_parallel_requests = dto.max_parallel_requests;
-    if (dto.metadata != null) e.metadata = dto.metadata;
-    if (dto.model_max_budget != null) e.model_max_budget = dto.model_max_budget;
-    if (dto.organization_id !== undefined) e.organization_id = dto.organization_id;
+    applyScopeSettings(e, dto, now);
     if (dto.spend != null) e.spend = dto.spend;
     e.updated_at = now;
   }
