@@ -162,6 +162,8 @@ describe('teams and users (LiteLLM shapes, enforced at auth)', () => {
       json: { team_id: team.team_id, member: [{ role: 'admin', user_id: 'krrish247652@berri.ai' }] },
     });
     expect(again.status).toBe(400);
+    const badRole = await app.fetch('/team/member_add', { method: 'POST', json: { team_id: team.team_id, member: { role: 'boss', user_id: 'x' } } });
+    expect((await expectErrorEnvelope(badRole, 400)).message).toContain('role must be "admin" or "user"');
     const removed = await call<Team>('/team/member_delete', { team_id: team.team_id, user_id: 'krrish247652@berri.ai' });
     expect(removed.members_with_roles).toEqual([]);
     const [after] = await db.query<{ teams: string[] }>(`SELECT teams FROM "LiteLLM_UserTable" WHERE user_id = $1`, ['krrish247652@berri.ai']);
@@ -219,5 +221,15 @@ describe('teams and users (LiteLLM shapes, enforced at auth)', () => {
     expect(err).toBeInstanceOf(APIError);
     expect(err.status).toBe(400);
     expect(err.message).toContain('User=budget-user over budget');
+  });
+
+  it("a user's change (models, max_parallel_requests) holds on a second instance within ~1 s", async () => {
+    const u = await call<{ key: string; user_id: string }>('/user/new', { user_id: 'moving-user', models: [] });
+    await ask(other, u.key, 'claude');
+    await call('/user/update', { user_id: u.user_id, models: ['gpt-4'] });
+    await waitFor(async () => (await apiErrorOf(ask(other, u.key, 'claude')).catch(() => undefined))?.status === 401, 1000, 50);
+    await ask(other, u.key, 'gpt-4');
+    const bad = await app.fetch('/user/update', { method: 'POST', json: { user_id: u.user_id, max_parallel_requests: 'two' } });
+    expect((await expectErrorEnvelope(bad, 400)).param).toBe('max_parallel_requests');
   });
 });
