@@ -15,7 +15,9 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { ProxyModule } from './proxy/proxy.module.js';
 import { SpendModule } from './spend/spend.module.js';
+import { TeamsApiModule } from './teams/teams-api.module.js';
 import { UiModule } from './ui/ui.module.js';
+import { UsersModule } from './users/users.module.js';
 
 /** Global pipe, filter and guard are providers here, so a test that builds AppModule gets the production pipeline. */
 @Module({})
@@ -34,6 +36,8 @@ export class AppModule implements NestModule {
         HealthModule,
         MetricsModule,
         UiModule,
+        TeamsApiModule,
+        UsersModule,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },

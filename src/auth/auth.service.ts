@@ -8,7 +8,7 @@ import { DbEventsService } from '../database/db-events.service.js';
 import type { KeyRecord } from '../keys/key-record.js';
 import { KeysService } from '../keys/keys.service.js';
 import { extractKey } from './key-extract.js';
-import { mayUseModel, type Principal } from './principal.js';
+import { mayUseModel, type Principal, refusedBy } from './principal.js';
 
 /** While the database is unreachable, an expired key entry is re-read at most this often. */
 const STALE_RETRY_MS = 1_000;
@@ -38,7 +38,23 @@ export class AuthService {
     events: DbEventsService,
   ) {
     this.masterDigest = createHash('sha256').update(config.masterKey).digest();
-    events.subscribe('proxy_key_change', (token) => this.invalidate(token));
+    events.subscribe('proxy_key_change', (e) => {
+      if (e.op === 'all') this.invalidate('*');
+      else if (e.op === 'drop') e.ids.forEach((t) => this.invalidate(t));
+    });
+    // A team or user changed (blocked, models, limits, budget, spend reset): every key of it is read again.
+    events.subscribe('proxy_team_change', (e) => this.invalidateWhere(e.op === 'all' ? undefined : new Set(e.ids), (r) => r.teamId));
+    events.subscribe('proxy_user_change', (e) => this.invalidateWhere(e.op === 'all' ? undefined : new Set(e.ids), (r) => r.userId));
+  }
+
+  /** Drops the entries whose team (or user) is in `ids`; every entry when `ids` is undefined. */
+  private invalidateWhere(ids: Set<string> | undefined, of: (r: KeyRecord) => string | null): void {
+    if (!ids) return this.invalidate('*');
+    this.generation++;
+    for (const [token, entry] of this.cache) {
+      const id = of(entry.record);
+      if (id !== null && ids.has(id)) this.cache.delete(token);
+    }
   }
 
   invalidate(token: string): void {
@@ -72,6 +88,9 @@ export class AuthService {
     }
     if (record.blocked) {
       throw ApiError.unauthorized("Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.");
+    }
+    if (record.team?.blocked) {
+      throw ApiError.unauthorized(`Authentication Error, Team=${record.team.id} is blocked. Update via \`/team/unblock\` if you're admin.`);
     }
     if (record.expires !== null && record.expires <= Date.now()) {
       throw ApiError.unauthorized(
@@ -127,15 +146,16 @@ export class AuthService {
 
   /**
    * LiteLLM answers 401 when a key may not use a model. `models: []` means every model. `allowed`: the
-   * caller's own verdict when aliases and access groups count (see proxy/model-alias.ts).
+   * caller's own verdict when aliases and access groups count (see proxy/model-alias.ts). The message
+   * names the list that refuses: the key's, its team's or its user's.
    */
   assertModelAllowed(principal: Principal, model: string, allowed = mayUseModel(principal, model)): void {
-    if (allowed) return;
-    const models = principal.kind === 'virtual' ? principal.key.models : [];
+    if (allowed || principal.kind === 'master') return;
+    const { scope, models } = refusedBy(principal.key, model) ?? { scope: 'key', models: principal.key.models };
     throw new ApiError(
       401,
-      'key_model_access_denied',
-      `key not allowed to access model. This key can only access models=${JSON.stringify(models)}. Tried to access ${model}`,
+      `${scope}_model_access_denied`,
+      `${scope} not allowed to access model. This ${scope} can only access models=${JSON.stringify(models)}. Tried to access ${model}`,
       'model',
     );
   }

@@ -21,7 +21,7 @@ const MAX_CACHED = 1000;
 /** Unknown ids, remembered briefly so a flood of forged cookies does not reach the database. */
 const NEGATIVE_TTL_MS = 5_000;
 const MAX_NEGATIVE = 10_000;
-const CHANNEL = 'proxy_ui_session_change';
+const CHANNEL = 'proxy_ui_session_change' as const;
 
 export interface UiSession {
   id: string;
@@ -61,7 +61,7 @@ export class UiSessionService {
     private readonly db: DataSource,
     private readonly events: DbEventsService,
   ) {
-    events.subscribe(CHANNEL, (hash) => this.forget(hash));
+    events.subscribe(CHANNEL, (e) => (e.op === 'all' ? this.forget('*') : e.ids.forEach((h) => this.forget(h))));
   }
 
   async create(now = Date.now()): Promise<UiSession> {
@@ -96,7 +96,7 @@ export class UiSessionService {
   async destroy(id: string): Promise<void> {
     const hash = this.hashOf(id);
     await this.db.query(`DELETE FROM "model_proxy_ui_sessions" WHERE "session_hash" = $1`, [hash]);
-    await this.events.publish(CHANNEL, hash);
+    await this.events.changed(CHANNEL, hash);
   }
 
   /** `Set-Cookie` opening a session; `Secure` when the browser reached us over HTTPS. */

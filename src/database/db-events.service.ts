@@ -3,9 +3,10 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 
-const CHANNELS = ['proxy_key_change', 'proxy_model_change', 'proxy_ui_session_change'] as const;
-export type DbChannel = (typeof CHANNELS)[number];
-type Handler = (payload: string) => void;
+import { ALL, CHANNELS, type ChannelEvents, type DbChannel, decodeEvent, encodeEvent } from './db-event-codec.js';
+
+export type { DbChannel } from './db-event-codec.js';
+type Handler<C extends DbChannel = DbChannel> = (event: ChannelEvents[C]) => void;
 /** A LISTEN connection that cannot answer `SELECT 1` within this (or the heartbeat period) is lost: a half-open TCP link says nothing. */
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 
@@ -13,7 +14,7 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
  * PostgreSQL LISTEN/NOTIFY between instances: a key revoked, a model added or a UI session ended on
  * one instance is seen by every other at once. One dedicated connection with TCP keepalive and a heartbeat,
  * reconnected when it drops; after a reconnect every subscriber is told to drop its whole cache (`*`), since
- * notices may have been missed, and `onReconnected` handlers run.
+ * notices may have been missed (`{ op: 'all' }`), and `onReconnected` handlers run.
  */
 @Injectable()
 export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
@@ -30,13 +31,13 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
     private readonly dataSource: DataSource,
   ) {}
 
-  subscribe(channel: DbChannel, handler: Handler): void {
+  subscribe<C extends DbChannel>(channel: C, handler: Handler<C>): void {
     let set = this.handlers.get(channel);
     if (!set) this.handlers.set(channel, (set = new Set()));
-    set.add(handler);
+    set.add(handler as Handler);
   }
 
-  /** Runs after the LISTEN connection was lost and is back (the `*` notices have been dispatched). */
+  /** Runs after the LISTEN connection was lost and is back (the `all` events have been dispatched). */
   onReconnected(handler: () => void): void {
     this.reconnected.add(handler);
   }
@@ -46,9 +47,14 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
    * promise resolves: our own notice comes back on the LISTEN connection only later, and an admin
    * call must not answer before the change holds here (the echo then runs the handlers again).
    */
-  async publish(channel: DbChannel, payload: string): Promise<void> {
-    await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]);
-    this.dispatch(channel, payload);
+  async publish<C extends DbChannel>(channel: C, event: ChannelEvents[C]): Promise<void> {
+    for (const payload of encodeEvent(channel, event)) await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    this.dispatch(channel, event);
+  }
+
+  /** Shorthand: these ids changed. Nothing is sent for none. */
+  async changed(channel: DbChannel, ...ids: string[]): Promise<void> {
+    if (ids.length) await this.publish(channel, { op: 'drop', ids });
   }
 
   async onModuleInit(): Promise<void> {
@@ -86,7 +92,10 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
     });
-    client.on('notification', (msg) => this.dispatch(msg.channel as DbChannel, msg.payload ?? ''));
+    client.on('notification', (msg) => {
+      const channel = msg.channel as DbChannel;
+      if (CHANNELS.includes(channel)) this.dispatch(channel, decodeEvent(channel, msg.payload ?? ''));
+    });
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client));
     await client.connect();
@@ -94,8 +103,8 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
     this.client = client;
   }
 
-  private dispatch(channel: DbChannel, payload: string): void {
-    for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+  private dispatch<C extends DbChannel>(channel: C, event: ChannelEvents[C]): void {
+    for (const handler of this.handlers.get(channel) ?? []) handler(event);
   }
 
   private onLost(client: pg.Client, err?: Error): void {
@@ -111,7 +120,7 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
       this.connect()
         .then(() => {
           this.logger.log('LISTEN connection restored');
-          for (const channel of this.handlers.keys()) this.dispatch(channel, '*');
+          for (const channel of this.handlers.keys()) this.dispatch(channel, ALL);
           for (const handler of this.reconnected) handler();
         })
         .catch(() => this.scheduleReconnect(Math.min(delayMs * 2, 5000)));

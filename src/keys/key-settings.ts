@@ -1,10 +1,20 @@
 import { ApiError } from '../common/api-error.js';
 import { addDuration } from '../common/duration.js';
+import type { ModelRegistry } from '../models/model-registry.service.js';
 import type { KeySettingsDto } from './key.dto.js';
 import type { VerificationTokenEntity } from './verification-token.entity.js';
 
 /** Names a key's `models` may hold besides the configured aliases: LiteLLM's "every model". */
 export const ALL_MODELS = ['all-proxy-models', '*'];
+
+/** What a key's, team's or user's `models` may name: every alias served now, `model_group_alias` names and LiteLLM's access groups (`model_info.access_groups`). */
+export function knownModels(registry: ModelRegistry): string[] {
+  const groups = registry.all().flatMap((d) => {
+    const g = d.modelInfo?.access_groups;
+    return Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : [];
+  });
+  return [...new Set([...registry.aliases(), ...registry.rules.modelGroupAlias.keys(), ...groups])];
+}
 
 /**
  * Unknown model names are refused (a key naming only unknown models would never work): the 400 lists

@@ -6,8 +6,8 @@ import { ApiError } from '../common/api-error.js';
 import { hashKey, maskKey } from '../common/secrets.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { BudgetService } from '../spend/budget.service.js';
-import { RENAME } from '../spend/spend-writer.service.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
+import { TeamsService } from '../teams/teams.service.js';
 import { type KeyRecord, type KeyRow, toKeyRecord } from './key-record.js';
 import type { DeleteKeysDto, ListKeysQueryDto } from './key-query.dto.js';
 import type {
@@ -18,7 +18,7 @@ import type {
   ListKeysResponseDto,
   UpdateKeyResponseDto,
 } from './key-response.dto.js';
-import { applySettings, assertKnownModels } from './key-settings.js';
+import { applySettings, assertKnownModels, knownModels } from './key-settings.js';
 import { type LiveSpend, toKeyInfo, toKeyView, tokenOf } from './key-view.js';
 import { TokenLookup } from './token-lookup.js';
 import type { GenerateKeyDto, UpdateKeyDto } from './key.dto.js';
@@ -29,7 +29,10 @@ const KEY_COLUMNS = `token, key_name, key_alias, models, spend, max_budget, expi
 const KEYS_WITH_BUDGETS = `SELECT ${KEY_COLUMNS.split(', ')
   .map((c) => `k.${c}`)
   .join(', ')},
-    u.max_budget AS user_max_budget, u.spend AS user_spend, t.max_budget AS team_max_budget, t.spend AS team_spend
+    u.max_budget AS user_max_budget, u.spend AS user_spend, t.max_budget AS team_max_budget, t.spend AS team_spend,
+    t.team_id AS team_row, t.models AS team_models, t.blocked AS team_blocked, t.rpm_limit AS team_rpm_limit, t.tpm_limit AS team_tpm_limit,
+    t.max_parallel_requests AS team_max_parallel_requests, u.user_id AS user_row, u.models AS user_models, u.rpm_limit AS user_rpm_limit,
+    u.tpm_limit AS user_tpm_limit, u.max_parallel_requests AS user_max_parallel_requests
   FROM "LiteLLM_VerificationToken" k
   LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = k.user_id
   LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = k.team_id
@@ -44,6 +47,7 @@ export class KeysService {
     private readonly events: DbEventsService,
     private readonly budgets: BudgetService,
     private readonly registry: ModelRegistry,
+    private readonly teams: TeamsService,
   ) {}
 
   private readonly lookup = new TokenLookup<KeyRecord>(async (tokens) => {
@@ -56,13 +60,8 @@ export class KeysService {
     return this.lookup.find(token);
   }
 
-  /** What a key's `models` may name: every alias served now, and LiteLLM's access groups (`model_info.access_groups`). */
   private knownModels(): string[] {
-    const groups = this.registry.all().flatMap((d) => {
-      const g = d.modelInfo?.access_groups;
-      return Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : [];
-    });
-    return [...new Set([...this.registry.aliases(), ...this.registry.rules.modelGroupAlias.keys(), ...groups])];
+    return knownModels(this.registry);
   }
 
   /** Live: written spend plus what is booked but not yet written, and what requests in flight reserve. */
@@ -84,12 +83,13 @@ export class KeysService {
   }
 
   private async changed(...tokens: string[]): Promise<void> {
-    for (const t of tokens) await this.events.publish('proxy_key_change', t);
+    await this.events.changed('proxy_key_change', ...tokens);
   }
 
   /** Mints a key; the plain key appears only in this answer. */
   async generate(dto: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
     assertKnownModels(dto.models, this.knownModels());
+    await this.teams.assertKeyModels(dto.team_id, dto.models);
     const key = dto.key ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
@@ -130,6 +130,8 @@ export class KeysService {
     const saved = await this.dataSource
       .transaction(async (m) => {
         const e = await this.load(m, dto.key);
+        if (dto.models !== undefined || dto.team_id !== undefined)
+          await this.teams.assertKeyModels(dto.team_id === undefined ? e.team_id : dto.team_id, dto.models ?? e.models);
         if (dto.key_alias !== undefined) await this.assertAliasFree(m, dto.key_alias, e.token);
         applySettings(e, dto, now);
         e.updated_at = now;
@@ -187,9 +189,24 @@ export class KeysService {
       return { saved, oldToken };
     });
     // Spend booked under the old hash (queued, or from requests still running) follows the key.
-    await this.events.publish('proxy_key_change', `${RENAME}${oldToken}>${token}`);
+    await this.events.publish('proxy_key_change', { op: 'rename', from: oldToken, to: token });
     await this.changed(oldToken, token);
     return { key, token_id: token, duration: null, ...this.view(saved) };
+  }
+
+  /** The keys of these teams or users (LiteLLM deletes them with their team or user). */
+  async deleteOwnedBy(column: 'team_id' | 'user_id', ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const rows: Array<{ token: string }> = await this.dataSource.query(`DELETE FROM "LiteLLM_VerificationToken" WHERE ${column} = ANY($1) RETURNING token`, [
+      ids,
+    ]);
+    await this.changed(...rows.map((r) => r.token));
+  }
+
+  /** Every key of a team or a user, as /team/info and /user/info list them. */
+  async ownedBy(column: 'team_id' | 'user_id', id: string): Promise<KeyViewDto[]> {
+    const rows = await this.dataSource.manager.find(VerificationTokenEntity, { where: { [column]: id }, order: { created_at: 'ASC', token: 'ASC' } });
+    return rows.map((r) => this.view(r));
   }
 
   async setBlocked(key: string, blocked: boolean): Promise<KeyViewDto> {

@@ -120,4 +120,25 @@ describe('LimitsService (in memory)', () => {
     acquire(limits, b);
     refusal(limits, b);
   });
+
+  it("a team's limits count every key of the team; a refusal by the team takes nothing from the key", () => {
+    const team = { entity: 'team:t1', id: 't1', models: [], blocked: false, rpmLimit: 1, tpmLimit: null, maxParallelRequests: null };
+    const a = keyRecord({ token: 'hash-a', rpmLimit: 5, team });
+    const b = keyRecord({ token: 'hash-b', team });
+    acquire(limits, a).release(0);
+    const err = refusal(limits, b);
+    expect(err.status).toBe(429);
+    expect(err.message).toContain('Rate limit exceeded for team: rpm limit 1');
+    // The refused request did not count against key a's own window.
+    acquire(limits, keyRecord({ token: 'hash-a', rpmLimit: 2 }));
+    refusal(limits, keyRecord({ token: 'hash-a', rpmLimit: 2 }));
+  });
+
+  it("a user's parallel limit holds across the user's keys", () => {
+    const user = { entity: 'user:u1', id: 'u1', models: [], blocked: false, rpmLimit: null, tpmLimit: null, maxParallelRequests: 1 };
+    const lease = acquire(limits, keyRecord({ token: 'hash-a', user }));
+    expect(refusal(limits, keyRecord({ token: 'hash-b', user })).message).toContain('for user: max_parallel_requests');
+    lease.release(0);
+    acquire(limits, keyRecord({ token: 'hash-b', user }));
+  });
 });

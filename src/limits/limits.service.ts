@@ -35,18 +35,48 @@ function secondsLeftInMinute(now: number): string {
   return String(Math.max(1, Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000)));
 }
 
-function limitError(kind: string, current: number, limit: number, retryAfter: string): ApiError {
+/** One set of counters: a key (by its hash), a team (`team:<id>`) or a user (`user:<id>`). */
+interface LimitScope {
+  id: string;
+  label: 'key' | 'team' | 'user';
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxParallelRequests: number | null;
+}
+
+interface RedisLease extends Lease {
+  /** Gives back the request slot and the rpm count (a later scope refused the request). */
+  undo(): void;
+}
+
+const NO_SCOPES: LimitScope[] = [];
+
+const limited = (s: { rpmLimit: number | null; tpmLimit: number | null; maxParallelRequests: number | null }) =>
+  s.rpmLimit !== null || s.tpmLimit !== null || s.maxParallelRequests !== null;
+
+/** The counters a key's requests fall under: its own, its team's and its user's, those with a limit. */
+function limitScopes(key: KeyRecord): LimitScope[] {
+  if (key.team === null && key.user === null && !limited(key)) return NO_SCOPES;
+  const out: LimitScope[] = [];
+  if (limited(key)) out.push({ id: key.token, label: 'key', rpmLimit: key.rpmLimit, tpmLimit: key.tpmLimit, maxParallelRequests: key.maxParallelRequests });
+  for (const [label, s] of [['team', key.team] as const, ['user', key.user] as const]) {
+    if (s && limited(s)) out.push({ id: s.entity, label, rpmLimit: s.rpmLimit, tpmLimit: s.tpmLimit, maxParallelRequests: s.maxParallelRequests });
+  }
+  return out;
+}
+
+function limitError(scope: string, kind: string, current: number, limit: number, retryAfter: string): ApiError {
   return new ApiError(
     429,
     ErrorType.RateLimit,
-    `Rate limit exceeded for key: ${kind} limit ${limit} reached (current ${kind}: ${current}). Crossed TPM / RPM / Max Parallel Request Limit. Retry after ${retryAfter} s.`,
+    `Rate limit exceeded for ${scope}: ${kind} limit ${limit} reached (current ${kind}: ${current}). Crossed TPM / RPM / Max Parallel Request Limit. Retry after ${retryAfter} s.`,
     null,
     { 'retry-after': retryAfter },
   );
 }
 
 /**
- * Per-key rpm / tpm / parallel limits over fixed one-minute windows. Counters live in memory,
+ * Per-key, per-team and per-user rpm / tpm / parallel limits over fixed one-minute windows. Counters live in memory,
  * or in Redis when `REDIS_URL` is set so that N instances enforce one limit.
  */
 @Injectable()
@@ -63,56 +93,76 @@ export class LimitsService implements OnApplicationShutdown {
     return this.link && { up: this.link.isUp, fallbacks: this.link.fallbacks };
   }
 
-  /** Admits a request or throws 429 with `retry-after`. Keys without limits cost nothing. */
+  /** Admits a request or throws 429 with `retry-after`. Keys without limits (theirs, their team's, their user's) cost nothing. */
   acquire(key: KeyRecord): Lease | Promise<Lease> {
-    if (key.rpmLimit === null && key.tpmLimit === null && key.maxParallelRequests === null) return NOOP_LEASE;
+    const scopes = limitScopes(key);
+    if (scopes.length === 0) return NOOP_LEASE;
     const link = this.link;
-    if (!link) return this.acquireMemory(key);
+    if (!link) return this.acquireMemory(scopes);
     if (link.usable) {
       // Only a Redis failure falls back to memory; a refusal (429) from the shared counters stands.
-      return this.acquireRedis(key, link.redis).catch((err: unknown) => {
+      return this.acquireRedisAll(scopes, link.redis).catch((err: unknown) => {
         if (err instanceof ApiError) throw err;
         link.down((err as Error).message);
         link.fallbacks++;
-        return this.acquireMemory(key);
+        return this.acquireMemory(scopes);
       });
     }
     link.fallbacks++;
-    return this.acquireMemory(key);
+    return this.acquireMemory(scopes);
   }
 
-  private acquireMemory(key: KeyRecord): Lease {
+  /** Every scope is checked before any is counted: a request refused by its team's limit uses none of its key's. */
+  private acquireMemory(scopes: LimitScope[]): Lease {
     const now = Date.now();
     const minute = Math.floor(now / WINDOW_MS);
-    let w = this.windows.get(key.token);
-    if (!w) this.windows.set(key.token, (w = { minute, requests: 0, tokens: 0, inFlight: 0 }));
-    roll(w, minute);
-    if (key.maxParallelRequests !== null && w.inFlight >= key.maxParallelRequests) {
-      throw limitError('max_parallel_requests', w.inFlight, key.maxParallelRequests, '1');
+    const wins = scopes.map((s) => {
+      let w = this.windows.get(s.id);
+      if (!w) this.windows.set(s.id, (w = { minute, requests: 0, tokens: 0, inFlight: 0 }));
+      roll(w, minute);
+      if (s.maxParallelRequests !== null && w.inFlight >= s.maxParallelRequests) {
+        throw limitError(s.label, 'max_parallel_requests', w.inFlight, s.maxParallelRequests, '1');
+      }
+      if (s.rpmLimit !== null && w.requests >= s.rpmLimit) throw limitError(s.label, 'rpm', w.requests, s.rpmLimit, secondsLeftInMinute(now));
+      if (s.tpmLimit !== null && w.tokens >= s.tpmLimit) throw limitError(s.label, 'tpm', w.tokens, s.tpmLimit, secondsLeftInMinute(now));
+      return w;
+    });
+    for (const w of wins) {
+      w.requests++;
+      w.inFlight++;
     }
-    if (key.rpmLimit !== null && w.requests >= key.rpmLimit) throw limitError('rpm', w.requests, key.rpmLimit, secondsLeftInMinute(now));
-    if (key.tpmLimit !== null && w.tokens >= key.tpmLimit) throw limitError('tpm', w.tokens, key.tpmLimit, secondsLeftInMinute(now));
-    w.requests++;
-    w.inFlight++;
-    const win = w;
     return {
       release: (tokens: number) => {
-        win.inFlight--;
-        // Tokens count toward the minute the request ends in, as on the Redis path.
-        roll(win, Math.floor(Date.now() / WINDOW_MS));
-        win.tokens += tokens;
+        for (const win of wins) {
+          win.inFlight--;
+          // Tokens count toward the minute the request ends in, as on the Redis path.
+          roll(win, Math.floor(Date.now() / WINDOW_MS));
+          win.tokens += tokens;
+        }
       },
     };
   }
 
-  private async acquireRedis(key: KeyRecord, redis: Redis): Promise<Lease> {
+  /** One scope after the other; a refusal undoes what the earlier scopes counted. */
+  private async acquireRedisAll(scopes: LimitScope[], redis: Redis): Promise<Lease> {
+    const taken: RedisLease[] = [];
+    try {
+      for (const s of scopes) taken.push(await this.acquireRedis(s, redis));
+    } catch (err) {
+      for (const t of taken) t.undo();
+      throw err;
+    }
+    return taken.length === 1 ? taken[0] : { release: (tokens) => taken.forEach((t) => t.release(tokens)) };
+  }
+
+  private async acquireRedis(s: LimitScope, redis: Redis): Promise<RedisLease> {
     const now = Date.now();
     const minute = Math.floor(now / WINDOW_MS);
-    const rpmKey = `mp:rpm:${key.token}:${minute}`;
-    const tpmKey = `mp:tpm:${key.token}:${minute}`;
+    const rpmKey = `mp:rpm:${s.id}:${minute}`;
+    const tpmKey = `mp:tpm:${s.id}:${minute}`;
     // In-flight requests are members of a sorted set scored by start time, so the slots of an
     // instance that died mid-request age out (PARALLEL_TTL_MS) instead of leaking forever.
-    const parKey = `mp:par:${key.token}`;
+    const parKey = `mp:par:${s.id}`;
     const member = `${now}:${randomUUID()}`;
     const undo = () =>
       void redis
@@ -144,23 +194,24 @@ export class LimitsService implements OnApplicationShutdown {
     const requests = Number(res[0][1]);
     const tokens = Number(res[2][1] ?? 0);
     const inFlight = Number(res[5][1]);
-    if (key.maxParallelRequests !== null && inFlight > key.maxParallelRequests) {
+    if (s.maxParallelRequests !== null && inFlight > s.maxParallelRequests) {
       undo();
-      throw limitError('max_parallel_requests', inFlight - 1, key.maxParallelRequests, '1');
+      throw limitError(s.label, 'max_parallel_requests', inFlight - 1, s.maxParallelRequests, '1');
     }
-    if (key.rpmLimit !== null && requests > key.rpmLimit) {
+    if (s.rpmLimit !== null && requests > s.rpmLimit) {
       undo();
-      throw limitError('rpm', requests - 1, key.rpmLimit, secondsLeftInMinute(now));
+      throw limitError(s.label, 'rpm', requests - 1, s.rpmLimit, secondsLeftInMinute(now));
     }
-    if (key.tpmLimit !== null && tokens >= key.tpmLimit) {
+    if (s.tpmLimit !== null && tokens >= s.tpmLimit) {
       undo();
-      throw limitError('tpm', tokens, key.tpmLimit, secondsLeftInMinute(now));
+      throw limitError(s.label, 'tpm', tokens, s.tpmLimit, secondsLeftInMinute(now));
     }
     return {
+      undo,
       release: (used: number) => {
         const m = redis.multi().zrem(parKey, member);
         if (used > 0) {
-          const current = `mp:tpm:${key.token}:${Math.floor(Date.now() / WINDOW_MS)}`;
+          const current = `mp:tpm:${s.id}:${Math.floor(Date.now() / WINDOW_MS)}`;
           m.incrby(current, used).pexpire(current, 2 * WINDOW_MS);
         }
         void m.exec().catch(() => undefined);

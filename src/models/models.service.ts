@@ -107,7 +107,7 @@ export class ModelsService implements OnModuleInit {
   /** Takes effect here at once; other instances reload on the notice. */
   private async announce(id: string): Promise<void> {
     await this.reload();
-    await this.events.publish('proxy_model_change', id);
+    await this.events.changed('proxy_model_change', id);
   }
 
   async create(dto: NewModelDto): Promise<ModelView> {

@@ -1,23 +1,59 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { addDuration } from '../common/duration.js';
 import { DbEventsService } from '../database/db-events.service.js';
 
 const CHECK_EVERY_MS = 30_000;
 
+/** A module whose rows have budget periods (teams, users): resets its due rows and announces them itself. */
+export interface BudgetPeriodOwner {
+  resetDueBudgets(now: Date): Promise<string[]>;
+}
+
 /**
- * Resets the spend of keys whose `budget_duration` period ended. Safe with several instances:
- * due rows are claimed with `FOR UPDATE SKIP LOCKED`, and a reset moves `budget_reset_at` past now.
+ * Zeroes `spend` of the rows of `table` whose `budget_duration` period ended and moves `budget_reset_at`
+ * to the next boundary after now; returns their ids. Safe with several instances: due rows are claimed
+ * with `FOR UPDATE SKIP LOCKED`, and a reset moves `budget_reset_at` past now. The keys, teams and users
+ * tables share it (each module calls it on its own table).
  */
+export async function resetDueRows(m: EntityManager, table: string, idColumn: string, now: Date): Promise<string[]> {
+  const due: Array<{ id: string; budget_duration: string; budget_reset_at: Date }> = await m.query(
+    `SELECT "${idColumn}" AS id, budget_duration, budget_reset_at FROM "${table}"
+     WHERE budget_reset_at <= $1 AND budget_duration IS NOT NULL FOR UPDATE SKIP LOCKED`,
+    [now],
+  );
+  const done: string[] = [];
+  for (const row of due) {
+    let next: Date;
+    try {
+      next = addDuration(row.budget_reset_at, row.budget_duration);
+      // A proxy that was down for several periods resets once, to the next boundary after now.
+      while (next <= now) next = addDuration(next, row.budget_duration);
+    } catch {
+      // A hand-written row with a duration we cannot read: leave it alone.
+      continue;
+    }
+    await m.query(`UPDATE "${table}" SET spend = 0, budget_reset_at = $2, updated_at = now() WHERE "${idColumn}" = $1`, [row.id, next]);
+    done.push(row.id);
+  }
+  return done;
+}
+
+/** Runs the budget periods of keys, and of every registered owner (teams, users), every 30 s. */
 @Injectable()
 export class BudgetResetService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(BudgetResetService.name);
   private timer?: NodeJS.Timeout;
+  private readonly owners = new Set<BudgetPeriodOwner>();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: DbEventsService,
   ) {}
+
+  register(owner: BudgetPeriodOwner): void {
+    this.owners.add(owner);
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.run().catch((err: Error) => this.logger.warn(`budget reset failed: ${err.message}`)), CHECK_EVERY_MS);
@@ -29,32 +65,12 @@ export class BudgetResetService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  /** Resets every key that is due; returns their hashes. */
+  /** Resets every key (and team and user) that is due; returns the keys' hashes. */
   async run(now = new Date()): Promise<string[]> {
-    const reset = await this.dataSource.transaction(async (m) => {
-      const due: Array<{ token: string; budget_duration: string; budget_reset_at: Date }> = await m.query(
-        `SELECT token, budget_duration, budget_reset_at FROM "LiteLLM_VerificationToken"
-         WHERE budget_reset_at <= $1 AND budget_duration IS NOT NULL FOR UPDATE SKIP LOCKED`,
-        [now],
-      );
-      const done: string[] = [];
-      for (const row of due) {
-        let next: Date;
-        try {
-          next = addDuration(row.budget_reset_at, row.budget_duration);
-          // A proxy that was down for several periods resets once, to the next boundary after now.
-          while (next <= now) next = addDuration(next, row.budget_duration);
-        } catch {
-          // A hand-written row with a duration we cannot read: leave it alone.
-          continue;
-        }
-        await m.query(`UPDATE "LiteLLM_VerificationToken" SET spend = 0, budget_reset_at = $2, updated_at = now() WHERE token = $1`, [row.token, next]);
-        done.push(row.token);
-      }
-      return done;
-    });
-    for (const token of reset) await this.events.publish('proxy_key_change', token);
+    const reset = await this.dataSource.transaction((m) => resetDueRows(m, 'LiteLLM_VerificationToken', 'token', now));
+    await this.events.changed('proxy_key_change', ...reset);
     if (reset.length) this.logger.log(`budget period ended: spend reset for ${reset.length} key(s)`);
+    for (const owner of this.owners) await owner.resetDueBudgets(now);
     return reset;
   }
 }

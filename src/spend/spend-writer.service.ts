@@ -12,8 +12,6 @@ import { fromJournal, toRow } from './spend-sanitize.js';
 import { flushSql, isDataError } from './spend-sql.js';
 
 const MAX_BATCH = 2000;
-/** NOTIFY payload prefix announcing `rename:<old hash>><new hash>` on regenerate. */
-export const RENAME = 'rename:';
 const RENAME_TTL_MS = 30 * 60_000;
 /** Past the statement timeout, the writer gives up on a connection that does not answer at all. */
 const SOCKET_GRACE_MS = 5000;
@@ -65,15 +63,15 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     this.sql = flushSql(!config.proxy.disableSpendLogs);
     this.journal = new SpendJournal(config.dataDir);
     this.deadLetter = new DeadLetter(config.dataDir);
-    events.subscribe('proxy_key_change', (payload) => {
-      if (payload.startsWith(RENAME)) {
-        const [from, to] = payload.slice(RENAME.length).split('>');
-        if (from && to) this.rename(from, to);
-        return;
-      }
+    events.subscribe('proxy_key_change', (e) => {
+      if (e.op === 'rename') this.rename(e.from, e.to);
       // A key changed elsewhere (budget reset, spend edited): forget the spend we last saw for it.
-      this.ledger.forget(payload);
+      else if (e.op === 'all') this.ledger.forget('*');
+      else e.ids.forEach((t) => this.ledger.forget(t));
     });
+    // The same for a team's or a user's spend (`team:<id>`, `user:<id>`: the ledger's entity names).
+    events.subscribe('proxy_team_change', (e) => (e.op === 'all' ? this.ledger.forget('*') : e.ids.forEach((id) => this.ledger.forget(`team:${id}`))));
+    events.subscribe('proxy_user_change', (e) => (e.op === 'all' ? this.ledger.forget('*') : e.ids.forEach((id) => this.ledger.forget(`user:${id}`))));
   }
 
   async onModuleInit(): Promise<void> {

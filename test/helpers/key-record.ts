@@ -21,6 +21,8 @@ export function keyRecord(over: Partial<KeyRecord> = {}): KeyRecord {
     teamMaxBudget: null,
     teamSpend: 0,
     aliases: {},
+    team: null,
+    user: null,
     ...over,
   };
 }

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { In, type Repository } from 'typeorm';
+import { ApiError } from '../common/api-error.js';
+import { applyScopeSettings } from '../common/scope-settings.dto.js';
+import { DbEventsService } from '../database/db-events.service.js';
+import { assertKnownModels, knownModels } from '../keys/key-settings.js';
+import { KeysService } from '../keys/keys.service.js';
+import { ModelRegistry } from '../models/model-registry.service.js';
+import { type BudgetPeriodOwner, BudgetResetService, resetDueRows } from '../spend/budget-reset.service.js';
+import type { ListUsersResponseDto, NewUserResponseDto, UserInfoResponseDto, UserViewDto } from './user-response.dto.js';
+import type { ListUsersQueryDto, NewUserDto, UpdateUserDto, UserSettingsDto } from './user.dto.js';
+import { UserEntity } from './user.entity.js';
+
+const num = (v: string | null): number | null => (v === null ? null : Number(v));
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/**
+ * LiteLLM_UserTable: the only writer of user rows (spend excepted: the spend writer's statement rolls it up).
+ * Every change is announced on `proxy_user_change`, so each instance re-reads the user's keys at once.
+ */
+@Injectable()
+export class UsersService implements BudgetPeriodOwner {
+  constructor(
+    @InjectRepository(UserEntity) private readonly repo: Repository<UserEntity>,
+    private readonly events: DbEventsService,
+    private readonly registry: ModelRegistry,
+    private readonly keys: KeysService,
+    budgetReset: BudgetResetService,
+  ) {
+    budgetReset.register(this);
+  }
+
+  view(e: UserEntity): UserViewDto {
+    const { password: _password, ...row } = e;
+    return {
+      ...row,
+      tpm_limit: num(e.tpm_limit),
+      rpm_limit: num(e.rpm_limit),
+      budget_reset_at: iso(e.budget_reset_at),
+      created_at: iso(e.created_at),
+      updated_at: iso(e.updated_at),
+    };
+  }
+
+  private apply(e: UserEntity, dto: UserSettingsDto, now: Date): void {
+    assertKnownModels(dto.models, knownModels(this.registry));
+    if (dto.user_email !== undefined) e.user_email = dto.user_email;
+    if (dto.user_alias !== undefined) e.user_alias = dto.user_alias;
+    if (dto.user_role !== undefined) e.user_role = dto.user_role;
+    applyScopeSettings(e, dto, now);
+    if (dto.spend != null) e.spend = dto.spend;
+    e.updated_at = now;
+  }
+
+  private async changed(...ids: string[]): Promise<void> {
+    await this.events.changed('proxy_user_change', ...ids);
+  }
+
+  /** /user/new: the user row, and (unless `auto_create_key: false`) a key of the user, as LiteLLM answers both. */
+  async create(dto: NewUserDto): Promise<NewUserResponseDto | UserViewDto> {
+    const now = new Date();
+    const user_id = dto.user_id ?? randomUUID();
+    if (await this.repo.exists({ where: { user_id } })) throw ApiError.badRequest(`User with id=${user_id} already exists`, 'user_id');
+    const e = this.repo.create({ user_id, teams: dto.teams ?? [], models: [], metadata: {}, spend: 0, created_at: now, user_role: 'internal_user' });
+    this.apply(e, dto, now);
+    const saved = await this.repo.save(e);
+    await this.changed(user_id);
+    const user = this.view(saved);
+    if (dto.auto_create_key === false) return user;
+    const key = await this.keys.generate({ user_id, team_id: dto.team_id, key_alias: dto.key_alias, duration: dto.duration });
+    return { ...key, ...user, expires: key.expires };
+  }
+
+  async get(userId: string): Promise<UserEntity> {
+    const e = await this.repo.findOne({ where: { user_id: userId } });
+    if (!e) throw ApiError.notFound(`User not found, passed user_id=${userId}`, 'user_id');
+    return e;
+  }
+
+  async info(userId: string | undefined): Promise<UserInfoResponseDto> {
+    if (!userId) throw ApiError.badRequest('Pass ?user_id=<user id>', 'user_id');
+    const e = await this.get(userId);
+    return { user_id: userId, user_info: this.view(e), keys: await this.keys.ownedBy('user_id', userId), teams: e.teams };
+  }
+
+  async update(dto: UpdateUserDto): Promise<UserEntity> {
+    const e = await this.get(dto.user_id);
+    this.apply(e, dto, new Date());
+    const saved = await this.repo.save(e);
+    await this.changed(e.user_id);
+    return saved;
+  }
+
+  /** Deletes the users that exist and their keys (as LiteLLM); none of them is a 404. */
+  async delete(userIds: string[]): Promise<string[]> {
+    const found = (await this.repo.find({ where: { user_id: In(userIds) }, select: { user_id: true } })).map((u) => u.user_id);
+    if (found.length === 0) throw ApiError.notFound(`User not found, passed user_ids=${JSON.stringify(userIds)}`, 'user_ids');
+    await this.keys.deleteOwnedBy('user_id', found);
+    await this.repo.delete({ user_id: In(found) });
+    await this.changed(...found);
+    return found;
+  }
+
+  async list(q: ListUsersQueryDto): Promise<ListUsersResponseDto> {
+    const page = q.page ?? 1;
+    const size = q.page_size ?? 25;
+    const [rows, total] = await this.repo.findAndCount({
+      where: q.role ? { user_role: q.role } : {},
+      order: { created_at: 'ASC', user_id: 'ASC' },
+      skip: (page - 1) * size,
+      take: size,
+    });
+    return { users: rows.map((r) => this.view(r)), total, page, page_size: size, total_pages: Math.ceil(total / size) };
+  }
+
+  /** A team member: the user row is created when missing (as LiteLLM's /team/member_add), and names the team. */
+  async joinTeam(userId: string, email: string | null, teamId: string): Promise<UserEntity> {
+    const e =
+      (await this.repo.findOne({ where: { user_id: userId } })) ??
+      this.repo.create({ user_id: userId, user_email: email, teams: [], models: [], metadata: {}, spend: 0, user_role: 'internal_user' });
+    if (!e.teams.includes(teamId)) e.teams = [...e.teams, teamId];
+    e.updated_at = new Date();
+    const saved = await this.repo.save(e);
+    await this.changed(userId);
+    return saved;
+  }
+
+  async leaveTeam(userId: string, teamId: string): Promise<void> {
+    const e = await this.repo.findOne({ where: { user_id: userId } });
+    if (!e || !e.teams.includes(teamId)) return;
+    e.teams = e.teams.filter((t) => t !== teamId);
+    e.updated_at = new Date();
+    await this.repo.save(e);
+    await this.changed(userId);
+  }
+
+  async resetDueBudgets(now: Date): Promise<string[]> {
+    const ids = await this.repo.manager.transaction((m) => resetDueRows(m, 'LiteLLM_UserTable', 'user_id', now));
+    await this.changed(...ids);
+    return ids;
+  }
+}
