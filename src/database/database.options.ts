@@ -4,6 +4,7 @@ import { BudgetEntity } from './entities/budget.entity.js';
 import { ConfigEntity } from './entities/config.entity.js';
 import { TeamEntity } from './entities/team.entity.js';
 import { UserEntity } from './entities/user.entity.js';
+import { AuditLogEntity } from '../audit/audit-log.entity.js';
 import { UiSessionEntity } from '../auth/ui-session.entity.js';
 import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
 import { ProxyModelEntity } from '../models/proxy-model.entity.js';
@@ -21,6 +22,7 @@ export const ENTITIES = [
   BudgetEntity,
   ConfigEntity,
   UiSessionEntity,
+  AuditLogEntity,
 ];
 
 /** Default bound on one statement of the app's pool (`DB_STATEMENT_TIMEOUT_MS`); migrations are not bound. */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
+import type { AuditActor } from '../audit/actor.js';
+import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { hashKey, maskKey } from '../common/secrets.js';
@@ -44,6 +46,7 @@ export class KeysService {
     private readonly events: DbEventsService,
     private readonly budgets: BudgetService,
     private readonly registry: ModelRegistry,
+    private readonly audit: AuditService,
   ) {}
 
   private readonly lookup = new TokenLookup<KeyRecord>(async (tokens) => {
@@ -83,12 +86,17 @@ export class KeysService {
     }
   }
 
+  /** In the change's transaction: a key change and its audit entry commit together. */
+  private record(m: EntityManager, actor: AuditActor, action: AuditAction, token: string, before: unknown, after: unknown): Promise<void> {
+    return this.audit.record({ action, table: 'LiteLLM_VerificationToken', objectId: token, before, after, actor }, m);
+  }
+
   private async changed(...tokens: string[]): Promise<void> {
     for (const t of tokens) await this.events.publish('proxy_key_change', t);
   }
 
   /** Mints a key; the plain key appears only in this answer. */
-  async generate(dto: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
+  async generate(dto: GenerateKeyDto, actor: AuditActor): Promise<GenerateKeyResponseDto> {
     assertKnownModels(dto.models, this.knownModels());
     const key = dto.key ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
@@ -110,7 +118,9 @@ export class KeysService {
           updated_by: 'admin',
         });
         applySettings(e, dto, now);
-        return m.save(e);
+        const saved = await m.save(e);
+        await this.record(m, actor, 'created', token, null, saved);
+        return saved;
       })
       .catch(rethrowUniqueAlias);
     await this.changed(token);
@@ -124,16 +134,19 @@ export class KeysService {
   }
 
   /** Answers with `key` as passed plus the row, as LiteLLM does. */
-  async update(dto: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
+  async update(dto: UpdateKeyDto, actor: AuditActor): Promise<UpdateKeyResponseDto> {
     assertKnownModels(dto.models, this.knownModels());
     const now = new Date();
     const saved = await this.dataSource
       .transaction(async (m) => {
         const e = await this.load(m, dto.key);
+        const before = structuredClone(e);
         if (dto.key_alias !== undefined) await this.assertAliasFree(m, dto.key_alias, e.token);
         applySettings(e, dto, now);
         e.updated_at = now;
-        return m.save(e);
+        const saved = await m.save(e);
+        await this.record(m, actor, 'updated', e.token, before, saved);
+        return saved;
       })
       .catch(rethrowUniqueAlias);
     await this.changed(saved.token);
@@ -144,16 +157,15 @@ export class KeysService {
    * Deletes the named keys that exist, as LiteLLM does (its answer lists every key passed; this one lists
    * what was deleted, and the rest in `not_found_keys`). Nothing found at all is a 404.
    */
-  async delete(dto: DeleteKeysDto): Promise<DeleteKeysResponseDto> {
+  async delete(dto: DeleteKeysDto, actor: AuditActor): Promise<DeleteKeysResponseDto> {
     const keys = dto.keys ?? [];
     const aliases = dto.key_aliases ?? [];
     if (keys.length === 0 && aliases.length === 0) throw ApiError.badRequest('Pass `keys` and/or `key_aliases` to delete.', 'keys');
     const { deleted, found, missing } = await this.dataSource.transaction(async (m) => {
       const tokens = keys.map(tokenOf);
-      const byToken = tokens.length ? await m.find(VerificationTokenEntity, { where: { token: In(tokens) }, select: { token: true } }) : [];
-      const byAlias = aliases.length
-        ? await m.find(VerificationTokenEntity, { where: { key_alias: In(aliases) }, select: { token: true, key_alias: true } })
-        : [];
+      // Whole rows: the audit trail keeps what was deleted.
+      const byToken = tokens.length ? await m.find(VerificationTokenEntity, { where: { token: In(tokens) } }) : [];
+      const byAlias = aliases.length ? await m.find(VerificationTokenEntity, { where: { key_alias: In(aliases) } }) : [];
       const found = [...keys.filter((_, i) => byToken.some((e) => e.token === tokens[i])), ...aliases.filter((a) => byAlias.some((e) => e.key_alias === a))];
       const missing = [...keys, ...aliases].filter((k) => !found.includes(k));
       const all = [...new Set([...byToken, ...byAlias].map((e) => e.token))];
@@ -162,6 +174,8 @@ export class KeysService {
         throw ApiError.notFound(`No keys found, nothing deleted: ${names.join(', ')}`, 'keys');
       }
       await m.delete(VerificationTokenEntity, { token: In(all) });
+      const rows = new Map([...byToken, ...byAlias].map((e) => [e.token, e]));
+      for (const [token, row] of rows) await this.record(m, actor, 'deleted', token, row, null);
       return { deleted: all, found, missing };
     });
     await this.changed(...deleted);
@@ -169,13 +183,14 @@ export class KeysService {
   }
 
   /** A new secret with the same settings; the old key stops working at once. */
-  async regenerate(oldKey: string, newKey?: string | null): Promise<GenerateKeyResponseDto> {
+  async regenerate(oldKey: string, newKey: string | null | undefined, actor: AuditActor): Promise<GenerateKeyResponseDto> {
     const key = newKey ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
     const { saved, oldToken } = await this.dataSource.transaction(async (m) => {
       // Locked: a spend write waits, so the copy below carries the latest spend.
       const e = await this.load(m, oldKey, true);
+      const before = structuredClone(e);
       if (await m.exists(VerificationTokenEntity, { where: { token } })) throw ApiError.badRequest('new_key already exists', 'new_key');
       const oldToken = e.token;
       // The primary key changes: insert the new row, then remove the old.
@@ -184,6 +199,7 @@ export class KeysService {
       if (alias) await m.update(VerificationTokenEntity, { token: oldToken }, { key_alias: null });
       const saved = await m.save(copy);
       await m.delete(VerificationTokenEntity, { token: oldToken });
+      await this.record(m, actor, 'rotated', token, before, saved);
       return { saved, oldToken };
     });
     // Spend booked under the old hash (queued, or from requests still running) follows the key.
@@ -192,12 +208,15 @@ export class KeysService {
     return { key, token_id: token, duration: null, ...this.view(saved) };
   }
 
-  async setBlocked(key: string, blocked: boolean): Promise<KeyViewDto> {
+  async setBlocked(key: string, blocked: boolean, actor: AuditActor): Promise<KeyViewDto> {
     const saved = await this.dataSource.transaction(async (m) => {
       const e = await this.load(m, key);
+      const before = structuredClone(e);
       e.blocked = blocked;
       e.updated_at = new Date();
-      return m.save(e);
+      const saved = await m.save(e);
+      await this.record(m, actor, blocked ? 'blocked' : 'unblocked', e.token, before, saved);
+      return saved;
     });
     await this.changed(saved.token);
     return this.view(saved);

@@ -119,7 +119,7 @@ export class ProxyHandler {
   private async serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const principal = await this.auth.authenticate(req.headers);
     ctx.principal = principal;
-    const body = parseBody(await readBody(req, this.http, this.bodies, (n) => (ctx.bodyBytes += n)), this.http);
+    const body = parseBody(await readBody(req, this.http, this.bodies, (n) => (ctx.bodyBytes += n)), this.http, ctx.endpoint);
     const alias = body.model as string;
     const group = this.registry.group(alias);
     if (group.length === 0) {
