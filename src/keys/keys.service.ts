@@ -87,8 +87,8 @@ export class KeysService {
   }
 
   /** In the change's transaction: a key change and its audit entry commit together. */
-  private record(m: EntityManager, actor: AuditActor, action: AuditAction, token: string, before: unknown, after: unknown): Promise<void> {
-    return this.audit.record({ action, table: 'LiteLLM_VerificationToken', objectId: token, before, after, actor }, m);
+  private record(m: EntityManager, actor: AuditActor, action: AuditAction, token: string, before: Row | null, after: Row | null): Promise<void> {
+    return this.audit.record({ action, table: 'LiteLLM_VerificationToken', objectId: token, before: auditRow(before), after: auditRow(after), actor }, m);
   }
 
   private async changed(...tokens: string[]): Promise<void> {
@@ -259,6 +259,15 @@ export class KeysService {
       total_pages: Math.ceil(total / size),
     };
   }
+}
+
+type Row = VerificationTokenEntity;
+
+/** The row as /key/info shows it (numbers as numbers, booked spend), with its hash: the audit trail masks that. */
+function auditRow(e: Row | null): Record<string, unknown> | null {
+  if (!e) return null;
+  const { reserved_spend: _, ...row } = toKeyView(e, { spend: e.spend, reserved: 0 });
+  return row;
 }
 
 /** Two requests racing for one alias: the unique index decides; answer as for a taken alias. */

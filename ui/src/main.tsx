@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { logout, session, whenSessionLost } from './api';
 import { Loading, Toasts } from './components';
+import { AuditPage } from './pages/audit';
 import { KeysPage } from './pages/keys';
 import { LoginPage } from './pages/login';
 import { ModelsPage } from './pages/models';
@@ -13,6 +14,7 @@ const PAGES = [
   { path: '/ui/key-management', title: 'Keys', Page: KeysPage },
   { path: '/ui/models', title: 'Models', Page: ModelsPage },
   { path: '/ui/spend', title: 'Spend', Page: SpendPage },
+  { path: '/ui/audit', title: 'Audit', Page: AuditPage },
 ];
 const HOME = PAGES[0].path;
 
