@@ -53,13 +53,17 @@ describe('audit trail (LiteLLM_AuditLog)', () => {
     return (await res.json()) as Json;
   };
   /** The rows, read at their source. */
-  const rows = (objectId: string) =>
-    db.query<AuditRow>(`SELECT * FROM "LiteLLM_AuditLog" WHERE object_id = $1 ORDER BY updated_at, action`, [objectId]);
+  const rows = (objectId: string) => db.query<AuditRow>(`SELECT * FROM "LiteLLM_AuditLog" WHERE object_id = $1 ORDER BY updated_at, action`, [objectId]);
   const everything = async () => JSON.stringify(await db.query(`SELECT * FROM "LiteLLM_AuditLog"`));
 
   it('records every key change with the master key as actor, before/after values, no plain key and no full hash in the values', async () => {
     const tag = uniqueTag('audit');
-    const created = await post('/key/generate', { key_alias: `a-${tag}`, models: ['gemma'], max_budget: 5, metadata: { owner: tag, api_key: 'sk-leaky-metadata-secret' } });
+    const created = await post('/key/generate', {
+      key_alias: `a-${tag}`,
+      models: ['gemma'],
+      max_budget: 5,
+      metadata: { owner: tag, api_key: 'sk-leaky-metadata-secret' },
+    });
     const key = created.key as string;
     const token = sha256(key);
     await post('/key/update', { key, max_budget: 7 });

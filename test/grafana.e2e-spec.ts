@@ -82,7 +82,12 @@ describe('infra/grafana/model-proxy.json', () => {
     const res = await app.fetch('/metrics');
     expect(res.status).toBe(200);
     const text = await res.text();
-    const exported = new Set(text.split('\n').filter((l) => l.startsWith('model_proxy_')).map((l) => /^[a-z0-9_]+/.exec(l)![0]));
+    const exported = new Set(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('model_proxy_'))
+        .map((l) => /^[a-z0-9_]+/.exec(l)![0]),
+    );
     expect(queried.filter((name) => !exported.has(name))).toEqual([]);
   });
 

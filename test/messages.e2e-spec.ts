@@ -38,7 +38,8 @@ describe('messages that say what is wrong', () => {
   });
 
   it('the mock vLLM tells a missing field from one of the wrong type, as vLLM does', async () => {
-    const post = (json: unknown) => fetch(`${mock.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    const post = (json: unknown) =>
+      fetch(`${mock.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
     expect(((await (await post({ model: MODEL_ID, messages: 'hi' })).json()) as { error: { message: string } }).error.message).toMatch(/valid list/);
     expect(((await (await post({ model: MODEL_ID })).json()) as { error: { message: string } }).error.message).toMatch(/Field required/);
   });

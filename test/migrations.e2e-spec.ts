@@ -16,6 +16,7 @@ const run = promisify(execFile);
 const ALL_MIGRATIONS = MIGRATIONS.map((m) => m.name);
 
 const LITELLM_TABLES = [
+  'LiteLLM_AuditLog',
   'LiteLLM_BudgetTable',
   'LiteLLM_Config',
   'LiteLLM_DailyUserSpend',
@@ -128,14 +129,16 @@ describe('migrations', { timeout: 90_000 }, () => {
 
     expect(await ownTables(db)).toEqual(OWN_TABLES);
 
-    // One revert undoes the newest migration only; reverting all of them leaves nothing.
+    // One revert undoes the newest migration only (the audit log); reverting all of them leaves nothing.
     await npm('migration:revert');
     expect(await applied(db)).toEqual(ALL_MIGRATIONS.slice(0, -1));
+    expect(await tables(db)).toEqual(LITELLM_TABLES.filter((t) => t !== 'LiteLLM_AuditLog'));
+    expect(await ownTables(db)).toEqual(OWN_TABLES);
+    await npm('migration:revert');
     expect(await ownTables(db)).toEqual([]);
-    expect(await tables(db)).toEqual(LITELLM_TABLES);
     await npm('migration:revert');
     expect(await tables(db)).not.toContain('LiteLLM_DailyUserSpend');
-    for (let i = 2; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
+    for (let i = 3; i < ALL_MIGRATIONS.length; i++) await npm('migration:revert');
     expect(await tables(db)).toEqual([]);
     expect(await applied(db)).toEqual([]);
 

@@ -61,15 +61,26 @@ describe('docs/operators.md examples', () => {
   });
 
   it('runs every curl example, in order, each answering 2xx', { timeout: 60_000 }, async () => {
-    const setup = readFileSync(DOC, 'utf8').match(/```sh\n(P=http[^\n]*\nMASTER_KEY=[^\n]*\n)```/)![1].replace(DEFAULT_URL, app.url);
+    const setup = readFileSync(DOC, 'utf8')
+      .match(/```sh\n(P=http[^\n]*\nMASTER_KEY=[^\n]*\n)```/)![1]
+      .replace(DEFAULT_URL, app.url);
     const blocks = curlBlocks(readFileSync(DOC, 'utf8'));
     expect(blocks.length).toBeGreaterThan(5);
     // curl --fail-with-body: a 4xx or 5xx stops the script at that command (set -e), with its answer.
-    const script = ['set -euo pipefail', 'curl() { command curl --fail-with-body -S "$@"; }', setup, ...blocks, 'test -n "$KEY" && test -n "$ID"', 'echo ALL-OK'].join('\n');
+    const script = [
+      'set -euo pipefail',
+      'curl() { command curl --fail-with-body -S "$@"; }',
+      setup,
+      ...blocks,
+      'test -n "$KEY" && test -n "$ID"',
+      'echo ALL-OK',
+    ].join('\n');
     // Asynchronously: the proxy answering the script runs in this process.
-    const run = await promisify(execFile)('bash', ['--norc', '--noprofile', '-c', script], { cwd: app.dir, env: { PATH: process.env.PATH }, timeout: 55_000 }).catch(
-      (err: { stdout: string; stderr: string }) => err,
-    );
+    const run = await promisify(execFile)('bash', ['--norc', '--noprofile', '-c', script], {
+      cwd: app.dir,
+      env: { PATH: process.env.PATH },
+      timeout: 55_000,
+    }).catch((err: { stdout: string; stderr: string }) => err);
     expect(run.stdout + run.stderr).toMatch(/ALL-OK/);
   });
 });

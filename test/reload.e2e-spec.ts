@@ -43,12 +43,13 @@ describe('SIGHUP re-reads the config file', { timeout: 90_000 }, () => {
     proc.child.kill('SIGHUP');
     await waitFor(async () => (await aliases()).join() === 'after', 5000, 50);
     // The audit trail names the signal as the actor, with the deployments before and after.
-    const audit = async () => db.query<{ changed_by: string; before_value: unknown; updated_values: unknown }>(`SELECT * FROM "LiteLLM_AuditLog" WHERE action = 'reloaded'`);
+    const audit = async () =>
+      db.query<{ changed_by: string; before_value: unknown; updated_values: unknown }>(`SELECT * FROM "LiteLLM_AuditLog" WHERE action = 'reloaded'`);
     await waitFor(async () => (await audit()).length === 1, 5000, 50);
-    const [entry] = await audit();
-    expect(entry.changed_by).toBe('SIGHUP');
-    expect(JSON.stringify(entry.before_value)).toContain('"before"');
-    expect(JSON.stringify(entry.updated_values)).toContain('"after"');
+    const [row] = await audit();
+    expect(row.changed_by).toBe('SIGHUP');
+    expect(JSON.stringify(row.before_value)).toContain('"before"');
+    expect(JSON.stringify(row.updated_values)).toContain('"after"');
 
     writeFileSync(path, config('broken', 'not a url'));
     proc.child.kill('SIGHUP');

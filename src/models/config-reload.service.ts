@@ -47,6 +47,12 @@ export class ConfigReloadService {
   /** What the audit trail keeps of the config file: its deployments (no secrets) and router settings. */
   private configFileView(): Record<string, unknown> {
     const deployment = (d: DeploymentConfig) => ({ id: d.id, model_name: d.modelName, model: d.litellmModel, api_base: maskUrl(d.apiBase) });
-    return { model_list: this.registry.all().filter((d) => d.source === 'config').map(deployment), router_settings: this.registry.router };
+    return {
+      model_list: this.registry
+        .all()
+        .filter((d) => d.source === 'config')
+        .map(deployment),
+      router_settings: this.registry.router,
+    };
   }
 }

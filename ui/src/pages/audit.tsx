@@ -54,7 +54,8 @@ const tableLabel = (t: string) => TABLES.find(([name]) => name === t)?.[1] ?? t;
 const shown = (v: unknown) => (v === undefined ? '—' : JSON.stringify(v));
 
 /** Unset or default: not worth a line when an object is created or deleted. */
-const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || v === false || v === 0 || (typeof v === 'object' && Object.keys(v as object).length === 0);
+const isEmpty = (v: unknown) =>
+  v === undefined || v === null || v === '' || v === false || v === 0 || (typeof v === 'object' && Object.keys(v as object).length === 0);
 
 /** What an entry changed, field by field; a created or deleted object lists the settings it has. */
 export function changes(e: Pick<AuditEntry, 'before_value' | 'updated_values'>): Array<{ field: string; before?: unknown; after?: unknown }> {
@@ -196,7 +197,12 @@ function AuditFilters(f: { table_name: string; action: string; changed_by: strin
         setQuery({ by: by.trim(), page: undefined });
       }}
     >
-      <select class="input input-sm" aria-label="Filter by object type" value={f.table_name} onChange={(e) => setQuery({ table: e.currentTarget.value, page: undefined })}>
+      <select
+        class="input input-sm"
+        aria-label="Filter by object type"
+        value={f.table_name}
+        onChange={(e) => setQuery({ table: e.currentTarget.value, page: undefined })}
+      >
         <option value="">Everything</option>
         {TABLES.map(([name, label]) => (
           <option key={name} value={name}>
@@ -204,7 +210,12 @@ function AuditFilters(f: { table_name: string; action: string; changed_by: strin
           </option>
         ))}
       </select>
-      <select class="input input-sm" aria-label="Filter by action" value={f.action} onChange={(e) => setQuery({ action: e.currentTarget.value, page: undefined })}>
+      <select
+        class="input input-sm"
+        aria-label="Filter by action"
+        value={f.action}
+        onChange={(e) => setQuery({ action: e.currentTarget.value, page: undefined })}
+      >
         <option value="">All actions</option>
         {ACTIONS.map((a) => (
           <option key={a} value={a}>
@@ -213,7 +224,13 @@ function AuditFilters(f: { table_name: string; action: string; changed_by: strin
         ))}
       </select>
       <input class="input input-sm" aria-label="Changed by" placeholder="Changed by" value={by} onInput={(e) => setBy(e.currentTarget.value)} />
-      <input class="input input-sm" type="date" aria-label="From" value={f.start_date} onChange={(e) => setQuery({ from: e.currentTarget.value, page: undefined })} />
+      <input
+        class="input input-sm"
+        type="date"
+        aria-label="From"
+        value={f.start_date}
+        onChange={(e) => setQuery({ from: e.currentTarget.value, page: undefined })}
+      />
       <input class="input input-sm" type="date" aria-label="To" value={f.end_date} onChange={(e) => setQuery({ to: e.currentTarget.value, page: undefined })} />
       {any && (
         <button
