@@ -40,7 +40,13 @@ export class OpenAIModelsController {
   @Get(['v1/models', 'models'])
   @AnyKey()
   @ApiOperation({ summary: 'List the model aliases this key may use (OpenAI shape)' })
-  @ApiOkResponse({ schema: { type: 'object', required: ['object', 'data'], properties: { object: { type: 'string', enum: ['list'] }, data: { type: 'array', items: MODEL_SCHEMA } } } })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['object', 'data'],
+      properties: { object: { type: 'string', enum: ['list'] }, data: { type: 'array', items: MODEL_SCHEMA } },
+    },
+  })
   list(@CurrentPrincipal() principal: Principal): { object: 'list'; data: OpenAIModel[] } {
     const data = this.registry
       .aliases()
