@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { MASTER_KEY, startTestProxy, type TestProxy } from './helpers/proxy.js';
-import { expectErrorEnvelope, uniqueTag } from './helpers/sdk.js';
+import { expectErrorEnvelope, uniqueTag, waitFor } from './helpers/sdk.js';
 import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 
 // Issue 16, item 5: every admin change lands in LiteLLM's LiteLLM_AuditLog with who, when and
@@ -153,6 +153,22 @@ describe('audit trail (LiteLLM_AuditLog)', () => {
     expect(r.changed_by).toBe('ui:admin');
     expect(r.changed_by_api_key).toMatch(/^ui-session:[0-9a-f]{12}$/);
     expect(JSON.stringify(r)).not.toContain(cookie.split('=')[1]);
+  });
+
+  it('an entry that cannot be written fails the change with nothing changed; a reload is recorded once the database takes it', async () => {
+    const reloads = async () => (await db.query(`SELECT count(*)::int AS n FROM "LiteLLM_AuditLog" WHERE action = 'reloaded'`))[0] as { n: number };
+    const before = (await reloads()).n;
+    await db.query(`ALTER TABLE "LiteLLM_AuditLog" ADD CONSTRAINT refuse_all CHECK (false) NOT VALID`);
+    try {
+      const alias = uniqueTag('refused');
+      const err = await expectErrorEnvelope(await app.fetch('/key/generate', { method: 'POST', json: { key_alias: alias } }), 500);
+      expect(err.message).toMatch(/change was not made: the audit trail could not record it/);
+      expect(await db.query(`SELECT 1 FROM "LiteLLM_VerificationToken" WHERE key_alias = $1`, [alias])).toEqual([]);
+      await post('/config/reload', {}); // outside the database: done, its entry retried
+    } finally {
+      await db.query(`ALTER TABLE "LiteLLM_AuditLog" DROP CONSTRAINT refuse_all`);
+    }
+    await waitFor(async () => (await reloads()).n === before + 1, 8000, 100);
   });
 
   it('GET /audit pages and filters by table, object, action, actor and date', async () => {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
+import { ApiError, ErrorType } from '../common/api-error.js';
 import { hashKey } from '../common/secrets.js';
 import type { AuditActor } from './actor.js';
 import type { AuditListResponseDto, AuditLogEntryDto, AuditQueryDto } from './audit.dto.js';
@@ -45,7 +46,16 @@ export class AuditService implements OnModuleDestroy {
   async record(change: AuditChange, manager?: EntityManager): Promise<void> {
     const row = toRow(change);
     if (manager) {
-      await manager.insert(AuditLogEntity, row);
+      try {
+        await manager.insert(AuditLogEntity, row);
+      } catch (err) {
+        this.logger.error(`audit entry refused, the change is rolled back: ${(err as Error).message} (${row.action} ${row.table_name} ${row.object_id})`);
+        throw new ApiError(
+          500,
+          ErrorType.Internal,
+          'The change was not made: the audit trail could not record it (see the proxy log). Retry once the database accepts writes.',
+        );
+      }
       return;
     }
     try {
