@@ -33,6 +33,8 @@ describe('SIGHUP re-reads the config file', { timeout: 90_000 }, () => {
     writeFileSync(path, config('before', mock.url));
     const proc = spawnProxy(entry, proxyEnv(dir.path, db.url), dir.path);
     const url = await proc.listening();
+    // The start-up line names where the docs and the admin UI are.
+    await proc.waitForOutput(new RegExp(`docs at ${url}/docs, admin UI at ${url}/ui/`));
     const aliases = async () => {
       const res = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
       return ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
