@@ -12,11 +12,12 @@ async function main(): Promise<void> {
   const proxy = await startProxy();
   // SIGHUP re-reads the config file; a bad file is logged and the previous config keeps serving.
   const reload = () => {
-    try {
-      proxy.app.get(ConfigReloadService).reload();
-    } catch {
-      /* already logged with its reason */
-    }
+    proxy.app
+      .get(ConfigReloadService)
+      .reload()
+      .catch(() => {
+        /* already logged with its reason */
+      });
   };
   takeOverSignals();
   if (cluster.isWorker) return serveAsWorker(proxy, reload);

@@ -33,6 +33,8 @@ describe('SIGHUP re-reads the config file', { timeout: 90_000 }, () => {
     writeFileSync(path, config('before', mock.url));
     const proc = spawnProxy(entry, proxyEnv(dir.path, db.url), dir.path);
     const url = await proc.listening();
+    // The start-up line names where the docs and the admin UI are.
+    await proc.waitForOutput(new RegExp(`docs at ${url}/docs, admin UI at ${url}/ui/`));
     const aliases = async () => {
       const res = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
       return ((await res.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
@@ -42,6 +44,14 @@ describe('SIGHUP re-reads the config file', { timeout: 90_000 }, () => {
     writeFileSync(path, config('after', mock.url));
     proc.child.kill('SIGHUP');
     await waitFor(async () => (await aliases()).join() === 'after', 5000, 50);
+    // The audit trail names the signal as the actor, with the deployments before and after.
+    const audit = async () =>
+      db.query<{ changed_by: string; before_value: unknown; updated_values: unknown }>(`SELECT * FROM "LiteLLM_AuditLog" WHERE action = 'reloaded'`);
+    await waitFor(async () => (await audit()).length === 1, 5000, 50);
+    const [row] = await audit();
+    expect(row.changed_by).toBe('SIGHUP');
+    expect(JSON.stringify(row.before_value)).toContain('"before"');
+    expect(JSON.stringify(row.updated_values)).toContain('"after"');
 
     writeFileSync(path, config('broken', 'not a url'));
     proc.child.kill('SIGHUP');

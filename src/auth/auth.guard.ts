@@ -12,9 +12,6 @@ import { UiSessionService } from './ui-session.service.js';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
-/** A web UI session acts as the master key (its login checked the master key). */
-const UI_ADMIN: Principal = { kind: 'master' };
-
 /**
  * Deny by default: a route without `@Public()` needs a key; `@AdminOnly()` needs the master key.
  * The web UI's session cookie stands for the master key, but only with the UI's CSRF header.
@@ -34,7 +31,9 @@ export class AuthGuard implements CanActivate {
     if (access === 'public') return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     if (access === 'metrics') return this.mayScrape(req);
-    const principal = (await this.uiSessions.authorizes(req.headers)) ? UI_ADMIN : await this.auth.authenticate(req.headers);
+    // A web UI session acts as the master key (its login checked the master key).
+    const session = await this.uiSessions.sessionTag(req.headers);
+    const principal: Principal = session ? { kind: 'master', uiSession: session } : await this.auth.authenticate(req.headers);
     if (access === 'admin' && principal.kind !== 'master') {
       throw ApiError.forbidden('Only the master key (proxy admin) may call this route.');
     }

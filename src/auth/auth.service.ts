@@ -81,11 +81,7 @@ export class AuthService {
     if (timingSafeEqual(digest, this.masterDigest)) return this.master;
     const token = digest.toString('hex');
     const record = await this.lookup(token);
-    if (!record) {
-      throw ApiError.unauthorized(
-        `Authentication Error, Invalid proxy server token passed. Received API Key = ${maskKey(key)}, Key Hash (Token) =${token}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``,
-      );
-    }
+    if (!record) throw ApiError.unauthorized(unknownKeyMessage(key));
     if (record.blocked) {
       throw ApiError.unauthorized("Authentication Error, Key is blocked. Update via `/key/unblock` if you're admin.");
     }
@@ -159,4 +155,15 @@ export class AuthService {
       'model',
     );
   }
+}
+
+/**
+ * LiteLLM's opening, without its internals (the key's hash, a table name): a key that is not a proxy
+ * key at all is not echoed as a made-up `sk-...`; a proxy key is named by its last 4 characters.
+ */
+function unknownKeyMessage(key: string): string {
+  if (!key.startsWith('sk-')) {
+    return 'Authentication Error, Invalid proxy server token passed: proxy keys start with "sk-" and this one does not. Send one from /key/generate as "Authorization: Bearer sk-...".';
+  }
+  return `Authentication Error, Invalid proxy server token passed. Received API Key = ${maskKey(key)}: no such key (mistyped, deleted, or replaced by /key/regenerate). Ask the proxy admin for a key.`;
 }

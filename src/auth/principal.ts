@@ -1,6 +1,7 @@
 import type { KeyRecord } from '../keys/key-record.js';
 
-export type Principal = { kind: 'master' } | { kind: 'virtual'; key: KeyRecord };
+/** `uiSession`: the master key's rights through a web UI session (a tag of it, for the audit trail). */
+export type Principal = { kind: 'master'; uiSession?: string } | { kind: 'virtual'; key: KeyRecord };
 
 /**
  * `models: []` (or LiteLLM's `all-proxy-models`, `*`) means every model; a name in the list that is one

@@ -89,7 +89,14 @@ export class UiSessionService {
 
   /** A live session cookie together with the UI's CSRF header: the request may act as the master key. */
   async authorizes(headers: IncomingHttpHeaders): Promise<boolean> {
-    return headers[UI_CSRF_HEADER] === '1' && (await this.fromCookie(headers)) !== undefined;
+    return (await this.sessionTag(headers)) !== undefined;
+  }
+
+  /** Like `authorizes`, naming the session: a prefix of its stored HMAC (the audit trail's actor), never the cookie's id. */
+  async sessionTag(headers: IncomingHttpHeaders): Promise<string | undefined> {
+    if (headers[UI_CSRF_HEADER] !== '1') return undefined;
+    const session = await this.fromCookie(headers);
+    return session ? this.hashOf(session.id).slice(0, 12) : undefined;
   }
 
   /** Deletes the row; this process drops its cached entry at once, every other one on the NOTIFY. */

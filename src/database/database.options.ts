@@ -5,6 +5,7 @@ import { BudgetEntity } from './entities/budget.entity.js';
 import { ConfigEntity } from './entities/config.entity.js';
 import { TeamEntity } from '../teams/team.entity.js';
 import { UserEntity } from '../users/user.entity.js';
+import { AuditLogEntity } from '../audit/audit-log.entity.js';
 import { UiSessionEntity } from '../auth/ui-session.entity.js';
 import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
 import { ProxyModelEntity } from '../models/proxy-model.entity.js';
@@ -24,6 +25,7 @@ export const ENTITIES = [
   BudgetEntity,
   ConfigEntity,
   UiSessionEntity,
+  AuditLogEntity,
 ];
 
 /*

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuditActor, CurrentActor } from '../audit/actor.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
@@ -30,8 +31,8 @@ export class KeysController {
   @ApiOperation({ summary: 'Mint a virtual key (the plain key is shown only in this answer)' })
   @ApiOkResponse({ type: GenerateKeyResponseDto })
   @BAD
-  generate(@Body() dto: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
-    return this.keys.generate(dto);
+  generate(@Body() dto: GenerateKeyDto, @CurrentActor() actor: AuditActor): Promise<GenerateKeyResponseDto> {
+    return this.keys.generate(dto, actor);
   }
 
   @Post('update')
@@ -41,8 +42,8 @@ export class KeysController {
   @ApiOkResponse({ type: UpdateKeyResponseDto })
   @BAD
   @NOT_FOUND
-  update(@Body() dto: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
-    return this.keys.update(dto);
+  update(@Body() dto: UpdateKeyDto, @CurrentActor() actor: AuditActor): Promise<UpdateKeyResponseDto> {
+    return this.keys.update(dto, actor);
   }
 
   @Post('delete')
@@ -52,8 +53,8 @@ export class KeysController {
   @ApiOkResponse({ type: DeleteKeysResponseDto })
   @BAD
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'None of the keys exists' })
-  delete(@Body() dto: DeleteKeysDto): Promise<DeleteKeysResponseDto> {
-    return this.keys.delete(dto);
+  delete(@Body() dto: DeleteKeysDto, @CurrentActor() actor: AuditActor): Promise<DeleteKeysResponseDto> {
+    return this.keys.delete(dto, actor);
   }
 
   @Post('regenerate')
@@ -63,8 +64,8 @@ export class KeysController {
   @ApiOkResponse({ type: GenerateKeyResponseDto })
   @BAD
   @NOT_FOUND
-  regenerate(@Body() dto: RegenerateKeyDto): Promise<GenerateKeyResponseDto> {
-    return this.keys.regenerate(dto.key, dto.new_key);
+  regenerate(@Body() dto: RegenerateKeyDto, @CurrentActor() actor: AuditActor): Promise<GenerateKeyResponseDto> {
+    return this.keys.regenerate(dto.key, dto.new_key, actor);
   }
 
   @Post(':key/regenerate')
@@ -73,8 +74,8 @@ export class KeysController {
   @ApiOperation({ summary: 'New secret, same settings (key in the path, as LiteLLM)' })
   @ApiOkResponse({ type: GenerateKeyResponseDto })
   @NOT_FOUND
-  regenerateByPath(@Param('key') key: string): Promise<GenerateKeyResponseDto> {
-    return this.keys.regenerate(key);
+  regenerateByPath(@Param('key') key: string, @CurrentActor() actor: AuditActor): Promise<GenerateKeyResponseDto> {
+    return this.keys.regenerate(key, undefined, actor);
   }
 
   @Post('block')
@@ -84,8 +85,8 @@ export class KeysController {
   @ApiOkResponse({ type: KeyViewDto })
   @BAD
   @NOT_FOUND
-  block(@Body() dto: KeyRefDto): Promise<KeyViewDto> {
-    return this.keys.setBlocked(dto.key, true);
+  block(@Body() dto: KeyRefDto, @CurrentActor() actor: AuditActor): Promise<KeyViewDto> {
+    return this.keys.setBlocked(dto.key, true, actor);
   }
 
   @Post('unblock')
@@ -95,8 +96,8 @@ export class KeysController {
   @ApiOkResponse({ type: KeyViewDto })
   @BAD
   @NOT_FOUND
-  unblock(@Body() dto: KeyRefDto): Promise<KeyViewDto> {
-    return this.keys.setBlocked(dto.key, false);
+  unblock(@Body() dto: KeyRefDto, @CurrentActor() actor: AuditActor): Promise<KeyViewDto> {
+    return this.keys.setBlocked(dto.key, false, actor);
   }
 
   @Get('info')

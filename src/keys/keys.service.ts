@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager, type FindOperator, ILike, In } from 'typeorm';
+import type { AuditActor } from '../audit/actor.js';
+import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { hashKey, maskKey } from '../common/secrets.js';
@@ -48,6 +50,7 @@ export class KeysService {
     private readonly budgets: BudgetService,
     private readonly registry: ModelRegistry,
     private readonly teams: TeamsService,
+    private readonly audit: AuditService,
   ) {}
 
   private readonly lookup = new TokenLookup<KeyRecord>(async (tokens) => {
@@ -82,12 +85,17 @@ export class KeysService {
     }
   }
 
+  /** In the change's transaction: a key change and its audit entry commit together. */
+  private record(m: EntityManager, actor: AuditActor, action: AuditAction, token: string, before: Row | null, after: Row | null): Promise<void> {
+    return this.audit.record({ action, table: 'LiteLLM_VerificationToken', objectId: token, before: auditRow(before), after: auditRow(after), actor }, m);
+  }
+
   private async changed(...tokens: string[]): Promise<void> {
     await this.events.changed('proxy_key_change', ...tokens);
   }
 
   /** Mints a key; the plain key appears only in this answer. */
-  async generate(dto: GenerateKeyDto): Promise<GenerateKeyResponseDto> {
+  async generate(dto: GenerateKeyDto, actor: AuditActor): Promise<GenerateKeyResponseDto> {
     assertKnownModels(dto.models, this.knownModels());
     await this.teams.assertKeyModels(dto.team_id, dto.models);
     const key = dto.key ?? `sk-${randomBytes(16).toString('base64url')}`;
@@ -110,7 +118,9 @@ export class KeysService {
           updated_by: 'admin',
         });
         applySettings(e, dto, now);
-        return m.save(e);
+        const saved = await m.save(e);
+        await this.record(m, actor, 'created', token, null, saved);
+        return saved;
       })
       .catch(rethrowUniqueAlias);
     await this.changed(token);
@@ -124,7 +134,7 @@ export class KeysService {
   }
 
   /** Answers with `key` as passed plus the row, as LiteLLM does. */
-  async update(dto: UpdateKeyDto): Promise<UpdateKeyResponseDto> {
+  async update(dto: UpdateKeyDto, actor: AuditActor): Promise<UpdateKeyResponseDto> {
     assertKnownModels(dto.models, this.knownModels());
     const now = new Date();
     const saved = await this.dataSource
@@ -132,10 +142,13 @@ export class KeysService {
         const e = await this.load(m, dto.key);
         if (dto.models !== undefined || dto.team_id !== undefined)
           await this.teams.assertKeyModels(dto.team_id === undefined ? e.team_id : dto.team_id, dto.models ?? e.models);
+        const before = structuredClone(e);
         if (dto.key_alias !== undefined) await this.assertAliasFree(m, dto.key_alias, e.token);
         applySettings(e, dto, now);
         e.updated_at = now;
-        return m.save(e);
+        const saved = await m.save(e);
+        await this.record(m, actor, 'updated', e.token, before, saved);
+        return saved;
       })
       .catch(rethrowUniqueAlias);
     await this.changed(saved.token);
@@ -146,16 +159,15 @@ export class KeysService {
    * Deletes the named keys that exist, as LiteLLM does (its answer lists every key passed; this one lists
    * what was deleted, and the rest in `not_found_keys`). Nothing found at all is a 404.
    */
-  async delete(dto: DeleteKeysDto): Promise<DeleteKeysResponseDto> {
+  async delete(dto: DeleteKeysDto, actor: AuditActor): Promise<DeleteKeysResponseDto> {
     const keys = dto.keys ?? [];
     const aliases = dto.key_aliases ?? [];
     if (keys.length === 0 && aliases.length === 0) throw ApiError.badRequest('Pass `keys` and/or `key_aliases` to delete.', 'keys');
     const { deleted, found, missing } = await this.dataSource.transaction(async (m) => {
       const tokens = keys.map(tokenOf);
-      const byToken = tokens.length ? await m.find(VerificationTokenEntity, { where: { token: In(tokens) }, select: { token: true } }) : [];
-      const byAlias = aliases.length
-        ? await m.find(VerificationTokenEntity, { where: { key_alias: In(aliases) }, select: { token: true, key_alias: true } })
-        : [];
+      // Whole rows: the audit trail keeps what was deleted.
+      const byToken = tokens.length ? await m.find(VerificationTokenEntity, { where: { token: In(tokens) } }) : [];
+      const byAlias = aliases.length ? await m.find(VerificationTokenEntity, { where: { key_alias: In(aliases) } }) : [];
       const found = [...keys.filter((_, i) => byToken.some((e) => e.token === tokens[i])), ...aliases.filter((a) => byAlias.some((e) => e.key_alias === a))];
       const missing = [...keys, ...aliases].filter((k) => !found.includes(k));
       const all = [...new Set([...byToken, ...byAlias].map((e) => e.token))];
@@ -164,6 +176,8 @@ export class KeysService {
         throw ApiError.notFound(`No keys found, nothing deleted: ${names.join(', ')}`, 'keys');
       }
       await m.delete(VerificationTokenEntity, { token: In(all) });
+      const rows = new Map([...byToken, ...byAlias].map((e) => [e.token, e]));
+      for (const [token, row] of rows) await this.record(m, actor, 'deleted', token, row, null);
       return { deleted: all, found, missing };
     });
     await this.changed(...deleted);
@@ -171,13 +185,14 @@ export class KeysService {
   }
 
   /** A new secret with the same settings; the old key stops working at once. */
-  async regenerate(oldKey: string, newKey?: string | null): Promise<GenerateKeyResponseDto> {
+  async regenerate(oldKey: string, newKey: string | null | undefined, actor: AuditActor): Promise<GenerateKeyResponseDto> {
     const key = newKey ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
     const { saved, oldToken } = await this.dataSource.transaction(async (m) => {
       // Locked: a spend write waits, so the copy below carries the latest spend.
       const e = await this.load(m, oldKey, true);
+      const before = structuredClone(e);
       if (await m.exists(VerificationTokenEntity, { where: { token } })) throw ApiError.badRequest('new_key already exists', 'new_key');
       const oldToken = e.token;
       // The primary key changes: insert the new row, then remove the old.
@@ -186,6 +201,7 @@ export class KeysService {
       if (alias) await m.update(VerificationTokenEntity, { token: oldToken }, { key_alias: null });
       const saved = await m.save(copy);
       await m.delete(VerificationTokenEntity, { token: oldToken });
+      await this.record(m, actor, 'rotated', token, before, saved);
       return { saved, oldToken };
     });
     // Spend booked under the old hash (queued, or from requests still running) follows the key.
@@ -195,11 +211,14 @@ export class KeysService {
   }
 
   /** The keys of these teams or users (LiteLLM deletes them with their team or user). */
-  async deleteOwnedBy(column: 'team_id' | 'user_id', ids: string[]): Promise<void> {
+  async deleteOwnedBy(column: 'team_id' | 'user_id', ids: string[], actor: AuditActor): Promise<void> {
     if (ids.length === 0) return;
-    const rows: Array<{ token: string }> = await this.dataSource.query(`DELETE FROM "LiteLLM_VerificationToken" WHERE ${column} = ANY($1) RETURNING token`, [
-      ids,
-    ]);
+    const rows = await this.dataSource.transaction(async (m) => {
+      const owned = await m.find(VerificationTokenEntity, { where: { [column]: In(ids) } });
+      await m.delete(VerificationTokenEntity, { token: In(owned.map((r) => r.token)) });
+      for (const row of owned) await this.record(m, actor, 'deleted', row.token, row, null);
+      return owned;
+    });
     await this.changed(...rows.map((r) => r.token));
   }
 
@@ -209,12 +228,15 @@ export class KeysService {
     return rows.map((r) => this.view(r));
   }
 
-  async setBlocked(key: string, blocked: boolean): Promise<KeyViewDto> {
+  async setBlocked(key: string, blocked: boolean, actor: AuditActor): Promise<KeyViewDto> {
     const saved = await this.dataSource.transaction(async (m) => {
       const e = await this.load(m, key);
+      const before = structuredClone(e);
       e.blocked = blocked;
       e.updated_at = new Date();
-      return m.save(e);
+      const saved = await m.save(e);
+      await this.record(m, actor, blocked ? 'blocked' : 'unblocked', e.token, before, saved);
+      return saved;
     });
     await this.changed(saved.token);
     return this.view(saved);
@@ -258,6 +280,15 @@ export class KeysService {
       total_pages: Math.ceil(total / size),
     };
   }
+}
+
+type Row = VerificationTokenEntity;
+
+/** The row as /key/info shows it (numbers as numbers, booked spend), with its hash: the audit trail masks that. */
+function auditRow(e: Row | null): Record<string, unknown> | null {
+  if (!e) return null;
+  const { reserved_spend: _, ...row } = toKeyView(e, { spend: e.spend, reserved: 0 });
+  return row;
 }
 
 /** Two requests racing for one alias: the unique index decides; answer as for a taken alias. */

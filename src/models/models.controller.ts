@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { type AuditActor, CurrentActor } from '../audit/actor.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { ErrorResponse } from '../common/error-response.dto.js';
@@ -26,8 +27,8 @@ export class ModelsController {
   @ApiOperation({ summary: 'Add a model deployment to the database (STORE_MODEL_IN_DB); serves at once on every instance' })
   @ApiOkResponse({ type: ModelViewDto })
   @BAD
-  create(@Body() dto: NewModelDto) {
-    return this.models.create(dto);
+  create(@Body() dto: NewModelDto, @CurrentActor() actor: AuditActor) {
+    return this.models.create(dto, actor);
   }
 
   @Post('model/update')
@@ -37,8 +38,8 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelViewDto })
   @BAD
   @NOT_FOUND
-  update(@Body() dto: UpdateModelDto) {
-    return this.models.update(dto);
+  update(@Body() dto: UpdateModelDto, @CurrentActor() actor: AuditActor) {
+    return this.models.update(dto, actor);
   }
 
   @Patch('model/:id/update')
@@ -47,8 +48,8 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelViewDto })
   @BAD
   @NOT_FOUND
-  patch(@Param('id') id: string, @Body() dto: UpdateModelDto) {
-    return this.models.update(dto, id);
+  patch(@Param('id') id: string, @Body() dto: UpdateModelDto, @CurrentActor() actor: AuditActor) {
+    return this.models.update(dto, actor, id);
   }
 
   @Post('model/delete')
@@ -58,8 +59,8 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelDeletedDto })
   @BAD
   @NOT_FOUND
-  delete(@Body() dto: DeleteModelDto) {
-    return this.models.delete(dto.id);
+  delete(@Body() dto: DeleteModelDto, @CurrentActor() actor: AuditActor) {
+    return this.models.delete(dto.id, actor);
   }
 
   @Get(['model/info', 'v1/model/info'])
@@ -86,7 +87,7 @@ export class ModelsController {
   @ApiOperation({ summary: 'Re-read the config file (like SIGHUP); an invalid file is refused and the old config keeps serving' })
   @ApiOkResponse({ type: ConfigReloadedDto })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'The file is invalid (the old config keeps serving)' })
-  reload() {
-    return this.reloader.reload();
+  reload(@CurrentActor() actor: AuditActor) {
+    return this.reloader.reload(actor);
   }
 }

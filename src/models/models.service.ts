@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AuditActor } from '../audit/actor.js';
+import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import { mayUseModel, type Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { maskSecrets } from '../common/secrets.js';
@@ -40,6 +42,7 @@ export class ModelsService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly registry: ModelRegistry,
     private readonly events: DbEventsService,
+    private readonly audit: AuditService,
   ) {
     events.subscribe('proxy_model_change', () => {
       if (!this.config.storeModelInDb) return;
@@ -110,26 +113,34 @@ export class ModelsService implements OnModuleInit {
     await this.events.changed('proxy_model_change', id);
   }
 
-  async create(dto: NewModelDto): Promise<ModelView> {
+  /** In the change's transaction; the params as given (decrypted): the audit trail masks their secrets. */
+  private record(m: EntityManager, actor: AuditActor, action: AuditAction, id: string, before: ModelView | null, after: ModelView | null): Promise<void> {
+    return this.audit.record({ action, table: 'LiteLLM_ProxyModelTable', objectId: id, before, after, actor }, m);
+  }
+
+  async create(dto: NewModelDto, actor: AuditActor): Promise<ModelView> {
     this.assertStoreEnabled();
     const info = { ...(dto.model_info ?? {}) };
     const id = typeof info.id === 'string' && info.id !== '' ? info.id : randomUUID();
     this.validate(dto.model_name, dto.litellm_params, { ...info, id });
     if (this.registry.byDeploymentId(id)) throw ApiError.badRequest(`A model with id ${id} already exists`, 'model_info.id');
     const now = new Date();
-    const m = this.dataSource.manager;
-    await m.save(
-      m.create(ProxyModelEntity, {
-        model_id: id,
-        model_name: dto.model_name,
-        litellm_params: encryptParams(dto.litellm_params, this.config.saltKey),
-        model_info: { ...info, id, db_model: true },
-        created_at: now,
-        updated_at: now,
-        created_by: 'admin',
-        updated_by: 'admin',
-      }),
-    );
+    const modelInfo = { ...info, id, db_model: true };
+    await this.dataSource.transaction(async (m) => {
+      await m.save(
+        m.create(ProxyModelEntity, {
+          model_id: id,
+          model_name: dto.model_name,
+          litellm_params: encryptParams(dto.litellm_params, this.config.saltKey),
+          model_info: modelInfo,
+          created_at: now,
+          updated_at: now,
+          created_by: 'admin',
+          updated_by: 'admin',
+        }),
+      );
+      await this.record(m, actor, 'created', id, null, { model_name: dto.model_name, litellm_params: dto.litellm_params, model_info: modelInfo });
+    });
     await this.announce(id);
     return this.view(this.registry.byDeploymentId(id)!);
   }
@@ -147,7 +158,7 @@ export class ModelsService implements OnModuleInit {
     throw ApiError.notFound(`Model not found: id=${id}`, 'id');
   }
 
-  async update(dto: UpdateModelDto, idFromPath?: string): Promise<ModelView> {
+  async update(dto: UpdateModelDto, actor: AuditActor, idFromPath?: string): Promise<ModelView> {
     this.assertStoreEnabled();
     const id = idFromPath ?? dto.model_id ?? (typeof dto.model_info?.id === 'string' ? dto.model_info.id : undefined);
     const { row, params } = this.findDb(id);
@@ -155,23 +166,30 @@ export class ModelsService implements OnModuleInit {
     const nextParams = { ...params, ...(dto.litellm_params ?? {}) };
     const nextInfo = { ...(row.model_info ?? {}), ...(dto.model_info ?? {}), id: row.model_id, db_model: true };
     this.validate(modelName, nextParams, nextInfo);
-    await this.dataSource.manager.save(
-      Object.assign(new ProxyModelEntity(), row, {
-        model_name: modelName,
-        litellm_params: encryptParams(nextParams, this.config.saltKey),
-        model_info: nextInfo,
-        updated_at: new Date(),
-        updated_by: 'admin',
-      }),
-    );
+    await this.dataSource.transaction(async (m) => {
+      await m.save(
+        Object.assign(new ProxyModelEntity(), row, {
+          model_name: modelName,
+          litellm_params: encryptParams(nextParams, this.config.saltKey),
+          model_info: nextInfo,
+          updated_at: new Date(),
+          updated_by: 'admin',
+        }),
+      );
+      const before = { model_name: row.model_name, litellm_params: params, model_info: row.model_info ?? {} };
+      await this.record(m, actor, 'updated', row.model_id, before, { model_name: modelName, litellm_params: nextParams, model_info: nextInfo });
+    });
     await this.announce(row.model_id);
     return this.view(this.registry.byDeploymentId(row.model_id)!);
   }
 
-  async delete(id: string): Promise<{ message: string; id: string }> {
+  async delete(id: string, actor: AuditActor): Promise<{ message: string; id: string }> {
     this.assertStoreEnabled();
-    const { row } = this.findDb(id);
-    await this.dataSource.manager.delete(ProxyModelEntity, { model_id: row.model_id });
+    const { row, params } = this.findDb(id);
+    await this.dataSource.transaction(async (m) => {
+      await m.delete(ProxyModelEntity, { model_id: row.model_id });
+      await this.record(m, actor, 'deleted', row.model_id, { model_name: row.model_name, litellm_params: params, model_info: row.model_info ?? {} }, null);
+    });
     await this.announce(row.model_id);
     return { message: `Model deleted: ${row.model_name} (id ${row.model_id})`, id: row.model_id };
   }

@@ -7,9 +7,16 @@ export interface Endpoint {
   /** LiteLLM's `call_type` for the spend row. */
   callType: string;
   streamable: boolean;
+  /** A body field that must be an array, checked before forwarding (its message says how it looks). */
+  listField?: { name: string; example: string };
 }
 
-const CHAT: Endpoint = { upstreamPath: '/chat/completions', callType: 'acompletion', streamable: true };
+const CHAT: Endpoint = {
+  upstreamPath: '/chat/completions',
+  callType: 'acompletion',
+  streamable: true,
+  listField: { name: 'messages', example: '[{"role": "user", "content": "hi"}]' },
+};
 const TEXT: Endpoint = { upstreamPath: '/completions', callType: 'atext_completion', streamable: true };
 const EMBED: Endpoint = { upstreamPath: '/embeddings', callType: 'aembedding', streamable: false };
 

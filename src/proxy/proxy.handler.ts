@@ -123,7 +123,7 @@ export class ProxyHandler {
   private async serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const principal = await this.auth.authenticate(req.headers);
     ctx.principal = principal;
-    const body = parseBody(await readBody(req, this.http, this.bodies, (n) => (ctx.bodyBytes += n)), this.http);
+    const body = parseBody(await readBody(req, this.http, this.bodies, (n) => (ctx.bodyBytes += n)), this.http, ctx.endpoint);
     const model = resolveModel(principal, body.model as string, this.registry);
     const group = this.registry.group(model.alias);
     if (group.length === 0) {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import type { HttpLimits } from '../config/config.types.js';
+import type { Endpoint } from './endpoints.js';
 
 /**
  * Request-body bytes held by /v1 requests at once, across the process: a handful of clients sending
@@ -82,8 +83,11 @@ function deeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** The body as the proxy needs it: a JSON object with a `model`, and a `stream` both sides agree on. */
-export function parseBody(raw: Buffer, limits: HttpLimits): Record<string, unknown> {
+/**
+ * The body as the proxy needs it: a JSON object with a `model`, a `stream` both sides agree on, and
+ * the endpoint's list (chat `messages`) an array — else the backend's own message would be vaguer.
+ */
+export function parseBody(raw: Buffer, limits: HttpLimits, endpoint?: Pick<Endpoint, 'listField'>): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -103,6 +107,14 @@ export function parseBody(raw: Buffer, limits: HttpLimits): Record<string, unkno
   const opts = b.stream_options;
   if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts))) {
     throw ApiError.badRequest('"stream_options" must be an object such as {"include_usage": true}', 'stream_options');
+  }
+  const list = endpoint?.listField;
+  if (list && !Array.isArray(b[list.name])) {
+    const value = b[list.name];
+    const what = `an array of ${list.name} such as ${list.example}`;
+    const got = JSON.stringify(value) ?? String(value);
+    const shown = got.length > 80 ? `${got.slice(0, 80)}…` : got;
+    throw ApiError.badRequest(value === undefined ? `"${list.name}" is required: ${what}` : `"${list.name}" must be ${what}, got ${shown}`, list.name);
   }
   return b;
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditActor } from '../audit/actor.js';
 import { ApiError } from '../common/api-error.js';
 import { KeysService } from '../keys/keys.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -22,23 +23,23 @@ export class TeamAdminService {
   }
 
   /** As LiteLLM: the team's keys go with it. */
-  async delete(teamIds: string[]): Promise<string[]> {
-    const deleted = await this.teams.delete(teamIds);
-    await this.keys.deleteOwnedBy('team_id', deleted);
+  async delete(teamIds: string[], actor: AuditActor): Promise<string[]> {
+    const deleted = await this.teams.delete(teamIds, actor);
+    await this.keys.deleteOwnedBy('team_id', deleted, actor);
     return deleted;
   }
 
   /** Adds the members to the team and the team to each member's user row (created when missing, as LiteLLM). */
-  async addMembers(teamId: string, members: MemberDto[]): Promise<TeamMemberAddResponseDto> {
-    const team = await this.teams.addMembers(teamId, members);
+  async addMembers(teamId: string, members: MemberDto[], actor: AuditActor): Promise<TeamMemberAddResponseDto> {
+    const team = await this.teams.addMembers(teamId, members, actor);
     const updated = [];
-    for (const m of members) if (m.user_id) updated.push(this.users.view(await this.users.joinTeam(m.user_id, m.user_email ?? null, teamId)));
+    for (const m of members) if (m.user_id) updated.push(this.users.view(await this.users.joinTeam(m.user_id, m.user_email ?? null, teamId, actor)));
     return { ...this.teams.view(team), updated_users: updated, updated_team_memberships: [] };
   }
 
-  async removeMember(teamId: string, userId: string | null | undefined, email: string | null | undefined) {
-    const team = await this.teams.removeMember(teamId, userId, email);
-    if (userId) await this.users.leaveTeam(userId, teamId);
+  async removeMember(teamId: string, userId: string | null | undefined, email: string | null | undefined, actor: AuditActor) {
+    const team = await this.teams.removeMember(teamId, userId, email, actor);
+    if (userId) await this.users.leaveTeam(userId, teamId, actor);
     return this.teams.view(team);
   }
 }

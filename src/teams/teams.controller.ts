@@ -1,3 +1,4 @@
+import { type AuditActor, CurrentActor } from '../audit/actor.js';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto.js';
@@ -35,8 +36,8 @@ export class TeamsController {
   @ApiOperation({ summary: 'Create a team (its models, budget, limits and block apply to every key of it)' })
   @ApiOkResponse({ type: TeamViewDto })
   @BAD
-  async create(@Body() dto: NewTeamDto): Promise<TeamViewDto> {
-    return this.teams.view(await this.teams.create(dto));
+  async create(@Body() dto: NewTeamDto, @CurrentActor() actor: AuditActor): Promise<TeamViewDto> {
+    return this.teams.view(await this.teams.create(dto, actor));
   }
 
   @Post('update')
@@ -46,8 +47,8 @@ export class TeamsController {
   @ApiOkResponse({ type: UpdateTeamResponseDto })
   @BAD
   @NOT_FOUND
-  async update(@Body() dto: UpdateTeamDto): Promise<UpdateTeamResponseDto> {
-    const e = await this.teams.update(dto);
+  async update(@Body() dto: UpdateTeamDto, @CurrentActor() actor: AuditActor): Promise<UpdateTeamResponseDto> {
+    const e = await this.teams.update(dto, actor);
     return { team_id: e.team_id, data: this.teams.view(e) };
   }
 
@@ -58,8 +59,8 @@ export class TeamsController {
   @ApiOkResponse({ type: DeleteTeamsResponseDto })
   @BAD
   @NOT_FOUND
-  async delete(@Body() dto: DeleteTeamsDto): Promise<DeleteTeamsResponseDto> {
-    return { deleted_teams: await this.admin.delete(dto.team_ids) };
+  async delete(@Body() dto: DeleteTeamsDto, @CurrentActor() actor: AuditActor): Promise<DeleteTeamsResponseDto> {
+    return { deleted_teams: await this.admin.delete(dto.team_ids, actor) };
   }
 
   @Get('info')
@@ -87,8 +88,8 @@ export class TeamsController {
   @ApiOkResponse({ type: TeamViewDto })
   @BAD
   @NOT_FOUND
-  async block(@Body() dto: TeamIdDto): Promise<TeamViewDto> {
-    return this.teams.view(await this.teams.setBlocked(dto.team_id, true));
+  async block(@Body() dto: TeamIdDto, @CurrentActor() actor: AuditActor): Promise<TeamViewDto> {
+    return this.teams.view(await this.teams.setBlocked(dto.team_id, true, actor));
   }
 
   @Post('unblock')
@@ -98,8 +99,8 @@ export class TeamsController {
   @ApiOkResponse({ type: TeamViewDto })
   @BAD
   @NOT_FOUND
-  async unblock(@Body() dto: TeamIdDto): Promise<TeamViewDto> {
-    return this.teams.view(await this.teams.setBlocked(dto.team_id, false));
+  async unblock(@Body() dto: TeamIdDto, @CurrentActor() actor: AuditActor): Promise<TeamViewDto> {
+    return this.teams.view(await this.teams.setBlocked(dto.team_id, false, actor));
   }
 
   @Post('member_add')
@@ -109,8 +110,8 @@ export class TeamsController {
   @ApiOkResponse({ type: TeamMemberAddResponseDto })
   @BAD
   @NOT_FOUND
-  memberAdd(@Body() dto: TeamMemberAddDto): Promise<TeamMemberAddResponseDto> {
-    return this.admin.addMembers(dto.team_id, dto.member);
+  memberAdd(@Body() dto: TeamMemberAddDto, @CurrentActor() actor: AuditActor): Promise<TeamMemberAddResponseDto> {
+    return this.admin.addMembers(dto.team_id, dto.member, actor);
   }
 
   @Post('member_delete')
@@ -120,7 +121,7 @@ export class TeamsController {
   @ApiOkResponse({ type: TeamViewDto })
   @BAD
   @NOT_FOUND
-  memberDelete(@Body() dto: TeamMemberDeleteDto): Promise<TeamViewDto> {
-    return this.admin.removeMember(dto.team_id, dto.user_id, dto.user_email);
+  memberDelete(@Body() dto: TeamMemberDeleteDto, @CurrentActor() actor: AuditActor): Promise<TeamViewDto> {
+    return this.admin.removeMember(dto.team_id, dto.user_id, dto.user_email, actor);
   }
 }

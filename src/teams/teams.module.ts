@@ -1,3 +1,4 @@
+import { AuditModule } from '../audit/audit.module.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ModelsModule } from '../models/models.module.js';
@@ -7,7 +8,7 @@ import { TeamsService } from './teams.service.js';
 
 /** LiteLLM_TeamTable and its named operations; the /team routes are in TeamsApiModule (they also need keys and users). */
 @Module({
-  imports: [TypeOrmModule.forFeature([TeamEntity]), SpendModule, ModelsModule],
+  imports: [TypeOrmModule.forFeature([TeamEntity]), SpendModule, ModelsModule, AuditModule],
   providers: [TeamsService],
   exports: [TeamsService],
 })

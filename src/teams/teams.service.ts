@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { In, type Repository } from 'typeorm';
+import type { AuditActor } from '../audit/actor.js';
+import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { applyScopeSettings } from '../common/scope-settings.dto.js';
 import { DbEventsService } from '../database/db-events.service.js';
@@ -30,6 +32,7 @@ export class TeamsService implements BudgetPeriodOwner {
     @InjectRepository(TeamEntity) private readonly repo: Repository<TeamEntity>,
     private readonly events: DbEventsService,
     private readonly registry: ModelRegistry,
+    private readonly audit: AuditService,
     budgetReset: BudgetResetService,
   ) {
     budgetReset.register(this);
@@ -69,16 +72,25 @@ export class TeamsService implements BudgetPeriodOwner {
     await this.events.changed('proxy_team_change', ...ids);
   }
 
-  async create(dto: NewTeamDto): Promise<TeamEntity> {
+  /** Saves the row and its audit entry in one transaction, then tells every instance. */
+  private async save(e: TeamEntity, before: TeamEntity | null, action: AuditAction, actor: AuditActor): Promise<TeamEntity> {
+    const saved = await this.repo.manager.transaction(async (m) => {
+      const row = await m.save(e);
+      await this.audit.record({ action, table: 'LiteLLM_TeamTable', objectId: e.team_id, before, after: row, actor }, m);
+      return row;
+    });
+    await this.changed(e.team_id);
+    return saved;
+  }
+
+  async create(dto: NewTeamDto, actor: AuditActor): Promise<TeamEntity> {
     const now = new Date();
     const team_id = dto.team_id ?? randomUUID();
     if (await this.repo.exists({ where: { team_id } }))
       throw ApiError.badRequest(`Team id = ${team_id} already exists. Please use a different team id.`, 'team_id');
     const e = this.repo.create({ team_id, models: [], metadata: {}, members_with_roles: [] as never, created_at: now, spend: 0, blocked: false });
     this.apply(e, dto, now);
-    const saved = await this.repo.save(e);
-    await this.changed(team_id);
-    return saved;
+    return this.save(e, null, 'created', actor);
   }
 
   async get(teamId: string): Promise<TeamEntity> {
@@ -87,28 +99,31 @@ export class TeamsService implements BudgetPeriodOwner {
     return e;
   }
 
-  async update(dto: UpdateTeamDto): Promise<TeamEntity> {
+  async update(dto: UpdateTeamDto, actor: AuditActor): Promise<TeamEntity> {
     const e = await this.get(dto.team_id);
+    const before = structuredClone(e);
     this.apply(e, dto, new Date());
-    const saved = await this.repo.save(e);
-    await this.changed(e.team_id);
-    return saved;
+    return this.save(e, before, 'updated', actor);
   }
 
-  async setBlocked(teamId: string, blocked: boolean): Promise<TeamEntity> {
+  async setBlocked(teamId: string, blocked: boolean, actor: AuditActor): Promise<TeamEntity> {
     const e = await this.get(teamId);
+    const before = structuredClone(e);
     e.blocked = blocked;
     e.updated_at = new Date();
-    const saved = await this.repo.save(e);
-    await this.changed(teamId);
-    return saved;
+    return this.save(e, before, blocked ? 'blocked' : 'unblocked', actor);
   }
 
   /** Deletes the teams that exist; none of them is a 404. */
-  async delete(teamIds: string[]): Promise<string[]> {
-    const found = (await this.repo.find({ where: { team_id: In(teamIds) }, select: { team_id: true } })).map((t) => t.team_id);
+  async delete(teamIds: string[], actor: AuditActor): Promise<string[]> {
+    const rows = await this.repo.find({ where: { team_id: In(teamIds) } });
+    const found = rows.map((t) => t.team_id);
     if (found.length === 0) throw ApiError.notFound(`Team not found, passed team_ids=${JSON.stringify(teamIds)}`, 'team_ids');
-    await this.repo.delete({ team_id: In(found) });
+    await this.repo.manager.transaction(async (m) => {
+      await m.delete(TeamEntity, { team_id: In(found) });
+      for (const row of rows)
+        await this.audit.record({ action: 'deleted', table: 'LiteLLM_TeamTable', objectId: row.team_id, before: row, after: null, actor }, m);
+    });
     await this.changed(...found);
     return found;
   }
@@ -118,8 +133,9 @@ export class TeamsService implements BudgetPeriodOwner {
   }
 
   /** Adds members (400 for a user already in the team, as LiteLLM). */
-  async addMembers(teamId: string, add: MemberDto[]): Promise<TeamEntity> {
+  async addMembers(teamId: string, add: MemberDto[], actor: AuditActor): Promise<TeamEntity> {
     const e = await this.get(teamId);
+    const before = structuredClone(e);
     const members = membersOf(e);
     for (const m of add) {
       if (!m.user_id && !m.user_email) throw ApiError.badRequest('Either user_id or user_email is required for a member', 'member');
@@ -130,22 +146,19 @@ export class TeamsService implements BudgetPeriodOwner {
     }
     this.setMembers(e, members);
     e.updated_at = new Date();
-    const saved = await this.repo.save(e);
-    await this.changed(teamId);
-    return saved;
+    return this.save(e, before, 'updated', actor);
   }
 
-  async removeMember(teamId: string, userId: string | null | undefined, email: string | null | undefined): Promise<TeamEntity> {
+  async removeMember(teamId: string, userId: string | null | undefined, email: string | null | undefined, actor: AuditActor): Promise<TeamEntity> {
     if (!userId && !email) throw ApiError.badRequest('Either user_id or user_email is required', 'user_id');
     const e = await this.get(teamId);
+    const before = structuredClone(e);
     const members = membersOf(e);
     const kept = members.filter((x) => !((userId && x.user_id === userId) || (email && x.user_email === email)));
     if (kept.length === members.length) throw ApiError.badRequest(`User=${userId ?? email} is not a member of team=${teamId}`, 'user_id');
     this.setMembers(e, kept);
     e.updated_at = new Date();
-    const saved = await this.repo.save(e);
-    await this.changed(teamId);
-    return saved;
+    return this.save(e, before, 'updated', actor);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { type AuditActor, CurrentActor } from '../audit/actor.js';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto.js';
@@ -27,8 +28,8 @@ export class UsersController {
   @ApiOperation({ summary: 'Create an internal user and mint a key of it (the plain key is shown only in this answer)' })
   @ApiOkResponse({ type: NewUserResponseDto })
   @BAD
-  create(@Body() dto: NewUserDto): Promise<NewUserResponseDto | UserViewDto> {
-    return this.users.create(dto);
+  create(@Body() dto: NewUserDto, @CurrentActor() actor: AuditActor): Promise<NewUserResponseDto | UserViewDto> {
+    return this.users.create(dto, actor);
   }
 
   @Post('update')
@@ -38,8 +39,8 @@ export class UsersController {
   @ApiOkResponse({ type: UpdateUserResponseDto })
   @BAD
   @NOT_FOUND
-  async update(@Body() dto: UpdateUserDto): Promise<UpdateUserResponseDto> {
-    const e = await this.users.update(dto);
+  async update(@Body() dto: UpdateUserDto, @CurrentActor() actor: AuditActor): Promise<UpdateUserResponseDto> {
+    const e = await this.users.update(dto, actor);
     return { user_id: e.user_id, data: this.users.view(e) };
   }
 
@@ -50,8 +51,8 @@ export class UsersController {
   @ApiOkResponse({ type: DeleteUsersResponseDto })
   @BAD
   @NOT_FOUND
-  async delete(@Body() dto: DeleteUsersDto): Promise<DeleteUsersResponseDto> {
-    return { deleted_users: await this.users.delete(dto.user_ids) };
+  async delete(@Body() dto: DeleteUsersDto, @CurrentActor() actor: AuditActor): Promise<DeleteUsersResponseDto> {
+    return { deleted_users: await this.users.delete(dto.user_ids, actor) };
   }
 
   @Get('info')

@@ -1,3 +1,4 @@
+import { AuditModule } from '../audit/audit.module.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeysModule } from '../keys/keys.module.js';
@@ -9,7 +10,7 @@ import { UsersService } from './users.service.js';
 
 /** LiteLLM_UserTable, its named operations and the /user routes. */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity]), KeysModule, ModelsModule, SpendModule],
+  imports: [TypeOrmModule.forFeature([UserEntity]), KeysModule, ModelsModule, SpendModule, AuditModule],
   controllers: [UsersController],
   providers: [UsersService],
   exports: [UsersService],

@@ -531,7 +531,9 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
 
   async function chat(body: Record<string, unknown>, res: ServerResponse, ctx: Ctx, s: Steering, baseId: string): Promise<void> {
     const messages = body.messages;
-    if (!Array.isArray(messages)) throw invalidRequest('Field required: messages');
+    // pydantic's two messages, as vLLM passes them on: a missing field, and one of the wrong type.
+    if (messages === undefined) throw invalidRequest('Field required: messages');
+    if (!Array.isArray(messages)) throw invalidRequest('Input should be a valid list: messages');
     const max = requestedTokens(body);
     const n = max ?? DEFAULT_COMPLETION_TOKENS;
     const finishReason = max === undefined ? 'stop' : 'length';

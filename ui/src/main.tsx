@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { logout, session, whenSessionLost } from './api';
 import { Loading, Toasts } from './components';
 import { KeyDetailPage } from './pages/key-detail';
+import { AuditPage } from './pages/audit';
 import { KeysPage } from './pages/keys';
 import { LoginPage } from './pages/login';
 import { ModelsPage } from './pages/models';
@@ -14,6 +15,7 @@ const PAGES = [
   { path: '/ui/key-management', title: 'Keys', Page: KeysPage },
   { path: '/ui/models', title: 'Models', Page: ModelsPage },
   { path: '/ui/spend', title: 'Spend', Page: SpendPage },
+  { path: '/ui/audit', title: 'Audit', Page: AuditPage },
 ];
 const HOME = PAGES[0].path;
 
