@@ -6,4 +6,11 @@ import { AddHourlySpend1795600000000 } from './1795600000000-AddHourlySpend.js';
 import { AddPortableDailySpendKey1795600000001 } from './1795600000001-AddPortableDailySpendKey.js';
 
 /** An explicit list: a file glob breaks under Vitest and can load duplicates from dist. */
-export const MIGRATIONS = [CreateLiteLLMSchema1764040000000, AddDailyUserSpend1764050000000, AddUiSessions1795580571688, AddAuditLog1795590000000, AddHourlySpend1795600000000, AddPortableDailySpendKey1795600000001];
+export const MIGRATIONS = [
+  CreateLiteLLMSchema1764040000000,
+  AddDailyUserSpend1764050000000,
+  AddUiSessions1795580571688,
+  AddAuditLog1795590000000,
+  AddHourlySpend1795600000000,
+  AddPortableDailySpendKey1795600000001,
+];
