@@ -156,6 +156,9 @@ describe('console API: usage, health, key search', () => {
   it('/health/deployments: healthy, unreachable (probe), cooling down (router) with the last error and until when', async () => {
     duoA.setFault('429', 1);
     duoB.setFault('429', 1);
+    // gemma and llama share one mock: what its vLLM /metrics reports shows on both (read about every second).
+    good.setReportedLoad({ waiting: 7 });
+    await new Promise((r) => setTimeout(r, 2_500));
     // One of the two duo deployments answers 429 and cools at once; num_retries 0, so the client may see it.
     await chat(MASTER_KEY, 'duo').catch(() => undefined);
     const { data } = await json<{ data: Array<Record<string, unknown>> }>('/health/deployments');
@@ -166,9 +169,10 @@ describe('console API: usage, health, key search', () => {
       last_error: null,
       cooldown_until: null,
       in_flight: 0,
-      queue_waiting: null,
-      kv_cache_usage: null,
+      queue_waiting: 7,
+      kv_cache_usage: expect.any(Number),
     });
+    expect(byName('dead')[0]).toMatchObject({ queue_waiting: null, kv_cache_usage: null });
     // A deployment that failed once and serves again is healthy; its last fault is still told.
     expect(byName('gemma')[0]).toMatchObject({ state: 'healthy', last_error: 'Backend for model=gemma failed (500): mock internal error' });
     expect(byName('dead')[0]).toMatchObject({ state: 'unreachable', last_error: expect.stringContaining('ECONNREFUSED') });

@@ -146,6 +146,11 @@ describe('a database LiteLLM created', { timeout: 120_000 }, () => {
       expect(dup.status).toBe(400);
       const fresh = await app.fetch('/key/generate', { method: 'POST', json: { key_alias: 'new-alias', models: ['fixture-model'] } });
       expect(fresh.status).toBe(200);
+      // Rows in LiteLLM's tables whose ids Prisma generates (no column default there): teams, users, audit entries.
+      expect((await app.fetch('/team/new', { method: 'POST', json: { team_alias: 'adopted-team' } })).status).toBe(200);
+      expect((await app.fetch('/user/new', { method: 'POST', json: { user_email: 'a@example.com', auto_create_key: false } })).status).toBe(200);
+      const [audit] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "LiteLLM_AuditLog" WHERE id IS NOT NULL`);
+      expect(Number(audit.n)).toBeGreaterThanOrEqual(3);
     } finally {
       await app.close();
     }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { ApiError, ErrorType } from '../common/api-error.js';
@@ -119,8 +120,10 @@ export class AuditService implements OnModuleDestroy {
   }
 }
 
+/** `id` given here: on a database LiteLLM created the column has no default (Prisma fills it). */
 function toRow(c: AuditChange): Partial<AuditLogEntity> {
   return {
+    id: randomUUID(),
     updated_at: new Date(),
     changed_by: c.actor.changedBy,
     changed_by_api_key: c.actor.apiKey,
