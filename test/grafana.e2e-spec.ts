@@ -74,11 +74,16 @@ describe('infra/grafana/model-proxy.json', () => {
         'model_proxy_spend_queue_depth',
         'model_proxy_spend_records_written_total',
         'model_proxy_spend_dead_letter_total',
+        'model_proxy_deployment_queue_waiting',
+        'model_proxy_deployment_running',
+        'model_proxy_deployment_kv_cache_usage',
       ]),
     );
   });
 
   it('every metric it queries has a series in a live /metrics', async () => {
+    // The per-deployment vLLM gauges appear once the background reader has read the mock's /metrics (about every second).
+    await new Promise((r) => setTimeout(r, 1_500));
     const res = await app.fetch('/metrics');
     expect(res.status).toBe(200);
     const text = await res.text();
