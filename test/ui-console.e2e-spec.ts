@@ -142,7 +142,8 @@ describe.skipIf(!hasChromium)('operator console in headless Chromium', () => {
     await shot(page, 'console-keys-search');
   }, 60_000);
 
-  it('marks a dead backend Unreachable and a failing one Cooling down on the Models page', async () => {
+  it('marks a dead backend Unreachable and a failing one Cooling down on the Models page, with vLLM load where reported', async () => {
+    gemma.setReportedLoad({ waiting: 12, running: 3, kvCacheUsage: 0.42 });
     duoA.setFault('429', 1);
     duoB.setFault('429', 1);
     await chat(MASTER_KEY, 'duo-8b').catch(() => undefined);
@@ -154,7 +155,14 @@ describe.skipIf(!hasChromium)('operator console in headless Chromium', () => {
     expect(await page.locator('tr[data-model="gemma-4-31b"] td[data-label="Health"]').textContent()).toContain('Healthy');
     const duo = page.locator('tr[data-model="duo-8b"] td[data-label="Health"]');
     await expect.poll(async () => (await duo.allTextContents()).join(' ')).toMatch(/Cooling down\s*until \d\d:\d\d:\d\d/);
-    expect(await page.locator('tr[data-model="gemma-4-31b"] td[data-label="Load"]').textContent()).toBe('not reported');
+    // Read from the mock's vLLM /metrics about every second; the page refreshes every 10 s.
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.locator('tr[data-model="gemma-4-31b"] td[data-label="Load"]').textContent();
+      })
+      .toBe('12 waiting · 3 running · KV 42%');
+    expect(await page.locator('tr[data-model="broken-7b"] td[data-label="Load"]').textContent()).toBe('not reported');
     await shot(page, 'console-models-health');
   }, 60_000);
 
