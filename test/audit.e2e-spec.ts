@@ -128,6 +128,32 @@ describe('audit trail (LiteLLM_AuditLog)', () => {
     expect(await everything()).not.toContain(UPSTREAM_SECRET);
   });
 
+  it('records team and user changes, and the keys deleted with their team', async () => {
+    const team = await post('/team/new', { team_alias: 'audited-team', max_budget: 5 });
+    const teamId = team.team_id as string;
+    await post('/team/update', { team_id: teamId, max_budget: 7 });
+    await post('/team/block', { team_id: teamId });
+    await post('/team/unblock', { team_id: teamId });
+    const key = await post('/key/generate', { team_id: teamId });
+    const user = await post('/user/new', { user_email: 'audited@example.com', auto_create_key: false });
+    await post('/user/update', { user_id: user.user_id, max_budget: 3 });
+    await post('/team/delete', { team_ids: [teamId] });
+    await post('/user/delete', { user_ids: [user.user_id] });
+
+    const teamRows = await rows(teamId);
+    expect(teamRows.map((r) => r.action)).toEqual(['created', 'updated', 'blocked', 'unblocked', 'deleted']);
+    for (const r of teamRows) expect(r).toMatchObject({ ...MASTER_ACTOR, table_name: 'LiteLLM_TeamTable' });
+    expect(teamRows[1].before_value).toMatchObject({ max_budget: 5 });
+    expect(teamRows[1].updated_values).toMatchObject({ max_budget: 7 });
+    expect((await rows(key.token as string)).map((r) => r.action)).toEqual(['created', 'deleted']);
+    const userRows = await rows(user.user_id as string);
+    expect(userRows.map((r) => [r.table_name, r.action])).toEqual([
+      ['LiteLLM_UserTable', 'created'],
+      ['LiteLLM_UserTable', 'updated'],
+      ['LiteLLM_UserTable', 'deleted'],
+    ]);
+  });
+
   it('records POST /config/reload with the deployments before and after', async () => {
     const path = join(app.dir, 'config.yaml');
     writeFileSync(
