@@ -1,7 +1,7 @@
 // What teams and users share in the UI: their budget/limit fields in the shared form, their models picker,
 // and the table of their keys (linking to each key's page).
 import { type Deployment, get, type Key } from '../api';
-import { Empty, Loading, useApi } from '../components';
+import { Confirm, Empty, Loading, useApi } from '../components';
 import { relative, usd } from '../format';
 import { type Form, type FormErrors, Input, isCount, isMoney, Select } from '../form-dialog';
 import { Link } from '../router';
@@ -91,40 +91,55 @@ export function scopeBody(f: ScopeForm, before: ScopeForm | undefined, pickList:
 export const useModelNames = () =>
   useApi(() => get<{ data: Deployment[] }>('/model/info').then((r) => [...new Set(r.data.map((d) => d.model_name))].sort()), []);
 
-/** Models (ticked from the served aliases, or typed), budget, budget period and limits. */
-export function ScopeFields<F extends ScopeForm>({ form, models, who }: { form: Form<F>; models: { data?: string[]; loading: boolean }; who: string }) {
-  const { f, set } = form as unknown as Form<ScopeForm>;
+/** The models a key, team or user may use: ticked from the served aliases, or typed when none are configured. */
+export function ModelsField<F extends { models: string[]; modelsText: string }>({
+  form,
+  models,
+  who,
+}: {
+  form: Form<F>;
+  models: { data?: string[]; loading: boolean };
+  who: string;
+}) {
+  const { f, set } = form as unknown as Form<{ models: string[]; modelsText: string }>;
   const pickList = !!models.data && models.data.length > 0;
   return (
+    <fieldset class="field field-wide">
+      <legend class="field-label">Models</legend>
+      {models.loading ? (
+        <Loading label="Loading models…" />
+      ) : pickList ? (
+        <div class="checks">
+          {[...new Set([...models.data!, ...f.models])].map((m) => (
+            <label key={m} class="check">
+              <input
+                type="checkbox"
+                checked={f.models.includes(m)}
+                onChange={(e) => set({ models: e.currentTarget.checked ? [...f.models, m] : f.models.filter((x) => x !== m) })}
+              />
+              {m}
+            </label>
+          ))}
+        </div>
+      ) : (
+        <input
+          class="input"
+          name="models"
+          placeholder="gemma-4-31b, llama-3-8b"
+          value={f.modelsText}
+          onInput={(e) => set({ modelsText: e.currentTarget.value })}
+        />
+      )}
+      <span class="field-hint">{pickList ? `None ticked: the ${who} may use every model.` : 'Comma-separated aliases; empty: every model.'}</span>
+    </fieldset>
+  );
+}
+
+/** Models, budget, budget period and limits. */
+export function ScopeFields<F extends ScopeForm>({ form, models, who }: { form: Form<F>; models: { data?: string[]; loading: boolean }; who: string }) {
+  return (
     <>
-      <fieldset class="field field-wide">
-        <legend class="field-label">Models</legend>
-        {models.loading ? (
-          <Loading label="Loading models…" />
-        ) : pickList ? (
-          <div class="checks">
-            {[...new Set([...models.data!, ...f.models])].map((m) => (
-              <label key={m} class="check">
-                <input
-                  type="checkbox"
-                  checked={f.models.includes(m)}
-                  onChange={(e) => set({ models: e.currentTarget.checked ? [...f.models, m] : f.models.filter((x) => x !== m) })}
-                />
-                {m}
-              </label>
-            ))}
-          </div>
-        ) : (
-          <input
-            class="input"
-            name="models"
-            placeholder="gemma-4-31b, llama-3-8b"
-            value={f.modelsText}
-            onInput={(e) => set({ modelsText: e.currentTarget.value })}
-          />
-        )}
-        <span class="field-hint">{pickList ? `None ticked: the ${who}'s keys may use every model.` : 'Comma-separated aliases; empty: every model.'}</span>
-      </fieldset>
+      <ModelsField form={form} models={models} who={`${who}'s keys`} />
       <Input form={form} name={'budget' as never} inputName="max_budget" label="Max budget (USD)" type="number" numeric="decimal" placeholder="No limit" />
       <Select form={form} name={'budgetPeriod' as never} inputName="budget_duration" label="Budget resets" options={BUDGET_PERIODS} />
       <Input form={form} name={'rpm' as never} inputName="rpm_limit" label="Requests per minute" type="number" numeric="integer" placeholder="No limit" />
@@ -207,5 +222,26 @@ export function KeysOf({ keys, label }: { keys: Key[]; label: string }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Asks before deleting a team or user, whose keys go with it. */
+export function DeleteWithKeys({
+  what,
+  name,
+  onConfirm,
+  onClose,
+}: {
+  what: 'team' | 'user';
+  name: string;
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+}) {
+  return (
+    <Confirm title={`Delete ${what}`} confirmLabel={`Delete ${what}`} danger onClose={onClose} onConfirm={onConfirm}>
+      <p>
+        Delete <strong>{name}</strong>? <strong>Its keys are deleted too</strong> and refused at once. This cannot be undone.
+      </p>
+    </Confirm>
   );
 }

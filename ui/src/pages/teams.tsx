@@ -1,9 +1,21 @@
 import { useState } from 'preact/hooks';
 import { get, type Key, post } from '../api';
-import { Badge, Card, Confirm, Dialog, Empty, ErrorBanner, Loading, messageOf, toast, useApi } from '../components';
+import { Badge, Card, Dialog, Empty, ErrorBanner, Loading, messageOf, toast, useApi } from '../components';
 import { FormDialog, Input, useForm } from '../form-dialog';
 import { limitsOf } from './key-status';
-import { KeysOf, ModelChips, type Scope, type ScopeForm, ScopeFields, scopeBody, scopeInitial, SpendCell, useModelNames, validateScope } from './scope-fields';
+import {
+  DeleteWithKeys,
+  KeysOf,
+  ModelChips,
+  type Scope,
+  type ScopeForm,
+  ScopeFields,
+  scopeBody,
+  scopeInitial,
+  SpendCell,
+  useModelNames,
+  validateScope,
+} from './scope-fields';
 
 export interface Team extends Scope {
   team_id: string;
@@ -125,10 +137,9 @@ export function TeamsPage() {
       )}
       {modal?.kind === 'open' && <TeamDialog team={modal.team} onClose={close} onChanged={list.reload} />}
       {modal?.kind === 'delete' && (
-        <Confirm
-          title="Delete team"
-          confirmLabel="Delete team"
-          danger
+        <DeleteWithKeys
+          what="team"
+          name={nameOf(modal.team)}
           onClose={close}
           onConfirm={async () => {
             await post('/team/delete', { team_ids: [modal.team.team_id] });
@@ -136,11 +147,7 @@ export function TeamsPage() {
             close();
             list.reload();
           }}
-        >
-          <p>
-            Delete <strong>{nameOf(modal.team)}</strong>? <strong>Its keys are deleted too</strong> and refused at once. This cannot be undone.
-          </p>
-        </Confirm>
+        />
       )}
     </>
   );

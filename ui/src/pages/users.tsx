@@ -1,10 +1,22 @@
 import { useState } from 'preact/hooks';
 import { get, type Key, post } from '../api';
-import { Badge, Card, Confirm, Dialog, Empty, ErrorBanner, Loading, Pager, SecretDialog, toast, useApi } from '../components';
+import { Badge, Card, Dialog, Empty, ErrorBanner, Loading, Pager, SecretDialog, toast, useApi } from '../components';
 import { type FormErrors, FormDialog, Input, Select, useForm } from '../form-dialog';
 import { setQuery, useLocation } from '../router';
 import { limitsOf } from './key-status';
-import { KeysOf, ModelChips, type Scope, type ScopeForm, ScopeFields, scopeBody, scopeInitial, SpendCell, useModelNames, validateScope } from './scope-fields';
+import {
+  DeleteWithKeys,
+  KeysOf,
+  ModelChips,
+  type Scope,
+  type ScopeForm,
+  ScopeFields,
+  scopeBody,
+  scopeInitial,
+  SpendCell,
+  useModelNames,
+  validateScope,
+} from './scope-fields';
 
 export interface User extends Scope {
   user_id: string;
@@ -136,10 +148,9 @@ export function UsersPage() {
       )}
       {modal?.kind === 'open' && <UserKeysDialog user={modal.user} onClose={close} />}
       {modal?.kind === 'delete' && (
-        <Confirm
-          title="Delete user"
-          confirmLabel="Delete user"
-          danger
+        <DeleteWithKeys
+          what="user"
+          name={nameOf(modal.user)}
           onClose={close}
           onConfirm={async () => {
             await post('/user/delete', { user_ids: [modal.user.user_id] });
@@ -147,11 +158,7 @@ export function UsersPage() {
             close();
             list.reload();
           }}
-        >
-          <p>
-            Delete <strong>{nameOf(modal.user)}</strong>? <strong>Their keys are deleted too</strong> and refused at once. This cannot be undone.
-          </p>
-        </Confirm>
+        />
       )}
       {modal?.kind === 'secret' && (
         <SecretDialog
