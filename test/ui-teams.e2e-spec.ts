@@ -62,7 +62,10 @@ describe.skipIf(!hasChromium)('Teams and Users pages in headless Chromium', () =
 
     const key = await generateKey(app, { team_id: team.team_id, key_alias: 'research-key' });
     await chat(key.key);
-    expect((await apiErrorOf(chat(key.key, 'duo-8b'))).status).not.toBe(200);
+    // The team's model list applies to its key.
+    const denied = await apiErrorOf(chat(key.key, 'duo-8b'));
+    expect(denied.status).toBe(401);
+    expect(denied.message).toMatch(/team not allowed to access model/);
 
     await row.getByRole('button', { name: 'Block' }).click();
     await expect.poll(() => row.locator('td[data-label="Status"]').textContent()).toBe('Blocked');
