@@ -8,11 +8,15 @@ import { KeysPage } from './pages/keys';
 import { LoginPage } from './pages/login';
 import { ModelsPage } from './pages/models';
 import { SpendPage } from './pages/spend';
+import { TeamsPage } from './pages/teams';
+import { UsersPage } from './pages/users';
 import { Link, navigate, useLocation } from './router';
 import './styles.css';
 
 const PAGES = [
   { path: '/ui/key-management', title: 'Keys', Page: KeysPage },
+  { path: '/ui/teams', title: 'Teams', Page: TeamsPage },
+  { path: '/ui/users', title: 'Users', Page: UsersPage },
   { path: '/ui/models', title: 'Models', Page: ModelsPage },
   { path: '/ui/spend', title: 'Spend', Page: SpendPage },
   { path: '/ui/audit', title: 'Audit', Page: AuditPage },

@@ -1,7 +1,7 @@
-import { type Deployment, get, type Key, type NewKey, post } from '../api';
-import { Loading, useApi } from '../components';
+import { type Key, type NewKey, post } from '../api';
 import { day } from '../format';
 import { type FormErrors, FormDialog, Input, isCount, isMoney, jsonObjectError, Select, TextArea, useForm } from '../form-dialog';
+import { BUDGET_PERIODS, ModelsField, useModelNames } from './scope-fields';
 
 const DURATIONS: Array<[string, string]> = [
   ['1h', '1 hour'],
@@ -10,13 +10,6 @@ const DURATIONS: Array<[string, string]> = [
   ['30d', '30 days'],
   ['90d', '90 days'],
   ['365d', '1 year'],
-];
-const BUDGET_PERIODS: Array<[string, string]> = [
-  ['', 'Never (lifetime budget)'],
-  ['1d', 'Daily'],
-  ['7d', 'Weekly'],
-  ['30d', 'Every 30 days'],
-  ['1mo', 'Monthly'],
 ];
 /** Expiry choices when editing: keep it, a new duration from now, or never. */
 const KEEP = 'keep';
@@ -93,10 +86,9 @@ const EMPTY = initialOf();
 
 /** Create a key, or edit one (`key` given): the same fields, through /key/generate or /key/update. */
 export function KeyFormDialog({ target: k, onClose, onSaved }: { target?: Key; onClose: () => void; onSaved: (k: NewKey | Key) => void }) {
-  const models = useApi(() => get<{ data: Deployment[] }>('/model/info').then((r) => [...new Set(r.data.map((d) => d.model_name))].sort()), []);
+  const models = useModelNames();
   const before = k ? initialOf(k) : EMPTY;
   const form = useForm<KeyForm>(before, validate);
-  const { f, set } = form;
   const pickList = !!models.data && models.data.length > 0;
   const editing = k !== undefined;
 
@@ -120,34 +112,7 @@ export function KeyFormDialog({ target: k, onClose, onSaved }: { target?: Key; o
       onSubmit={save}
     >
       <Input form={form} name="alias" inputName="key_alias" label="Alias" hint="A unique name, e.g. the team or app using the key." wide />
-      <fieldset class="field field-wide">
-        <legend class="field-label">Models</legend>
-        {models.loading ? (
-          <Loading label="Loading models…" />
-        ) : pickList ? (
-          <div class="checks">
-            {[...new Set([...models.data!, ...f.models])].map((m) => (
-              <label key={m} class="check">
-                <input
-                  type="checkbox"
-                  checked={f.models.includes(m)}
-                  onChange={(e) => set({ models: e.currentTarget.checked ? [...f.models, m] : f.models.filter((x) => x !== m) })}
-                />
-                {m}
-              </label>
-            ))}
-          </div>
-        ) : (
-          <input
-            class="input"
-            name="models"
-            placeholder="gemma-4-31b, llama-3-8b"
-            value={f.modelsText}
-            onInput={(e) => set({ modelsText: e.currentTarget.value })}
-          />
-        )}
-        <span class="field-hint">{pickList ? 'None ticked: the key may use every model.' : 'Comma-separated aliases; empty: every model.'}</span>
-      </fieldset>
+      <ModelsField form={form} models={models} who="key" />
       <Select form={form} name="duration" label={editing ? 'Expires' : 'Expires after'} options={expiry} />
       <Input
         form={form}
