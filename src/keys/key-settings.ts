@@ -1,5 +1,6 @@
 import { ApiError } from '../common/api-error.js';
 import { addDuration } from '../common/duration.js';
+import { applyScopeSettings } from '../common/scope-settings.dto.js';
 import type { ModelRegistry } from '../models/model-registry.service.js';
 import type { KeySettingsDto } from './key.dto.js';
 import type { VerificationTokenEntity } from './verification-token.entity.js';
@@ -43,30 +44,20 @@ export function assertKnownModels(models: string[] | null | undefined, known: st
  * LiteLLM's `exclude_none` does.
  */
 export function applySettings(e: VerificationTokenEntity, dto: KeySettingsDto, now: Date): void {
-  if (dto.models != null) e.models = dto.models;
+  // What keys share with teams and users: models, budget and its period, limits, metadata, model_max_budget, organization.
+  applyScopeSettings(e, dto, now);
   if (dto.key_alias !== undefined) e.key_alias = dto.key_alias;
   if (dto.duration !== undefined) e.expires = dto.duration === null || dto.duration === '-1' ? null : addDuration(now, dto.duration);
-  if (dto.max_budget !== undefined) e.max_budget = dto.max_budget;
-  if (dto.budget_duration !== undefined) {
-    e.budget_duration = dto.budget_duration;
-    e.budget_reset_at = dto.budget_duration === null ? null : addDuration(now, dto.budget_duration);
-  }
-  if (dto.rpm_limit !== undefined) e.rpm_limit = dto.rpm_limit === null ? null : String(dto.rpm_limit);
-  if (dto.tpm_limit !== undefined) e.tpm_limit = dto.tpm_limit === null ? null : String(dto.tpm_limit);
-  if (dto.max_parallel_requests !== undefined) e.max_parallel_requests = dto.max_parallel_requests;
-  if (dto.metadata != null) e.metadata = dto.metadata;
   // LiteLLM keeps these in metadata.
   const intoMetadata = { tags: dto.tags, model_rpm_limit: dto.model_rpm_limit, model_tpm_limit: dto.model_tpm_limit };
   for (const [k, v] of Object.entries(intoMetadata)) if (v != null) e.metadata = { ...(e.metadata ?? {}), [k]: v };
   if (dto.aliases != null) e.aliases = dto.aliases;
   if (dto.config != null) e.config = dto.config;
   if (dto.permissions != null) e.permissions = dto.permissions;
-  if (dto.model_max_budget != null) e.model_max_budget = dto.model_max_budget;
   if (dto.allowed_cache_controls != null) e.allowed_cache_controls = dto.allowed_cache_controls;
   if (dto.spend != null) e.spend = dto.spend;
   if (dto.blocked !== undefined) e.blocked = dto.blocked;
   if (dto.user_id !== undefined) e.user_id = dto.user_id;
   if (dto.team_id !== undefined) e.team_id = dto.team_id;
   if (dto.budget_id !== undefined) e.budget_id = dto.budget_id;
-  if (dto.organization_id !== undefined) e.organization_id = dto.organization_id;
 }

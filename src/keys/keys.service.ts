@@ -10,7 +10,7 @@ import { DbEventsService } from '../database/db-events.service.js';
 import { BudgetService } from '../spend/budget.service.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
 import { TeamsService } from '../teams/teams.service.js';
-import { type KeyRecord, type KeyRow, toKeyRecord } from './key-record.js';
+import { type KeyRecord, readKeyRecords, toKeyRecord } from './key-record.js';
 import type { DeleteKeysDto, ListKeysQueryDto } from './key-query.dto.js';
 import type {
   DeleteKeysResponseDto,
@@ -26,20 +26,6 @@ import { TokenLookup } from './token-lookup.js';
 import type { GenerateKeyDto, UpdateKeyDto } from './key.dto.js';
 import { VerificationTokenEntity } from './verification-token.entity.js';
 
-const KEY_COLUMNS = `token, key_name, key_alias, models, spend, max_budget, expires, blocked, rpm_limit, tpm_limit, max_parallel_requests, user_id, team_id, aliases`;
-/** The auth cache's read: the keys with their users' and teams' budgets, in one round trip. */
-const KEYS_WITH_BUDGETS = `SELECT ${KEY_COLUMNS.split(', ')
-  .map((c) => `k.${c}`)
-  .join(', ')},
-    u.max_budget AS user_max_budget, u.spend AS user_spend, t.max_budget AS team_max_budget, t.spend AS team_spend,
-    t.team_id AS team_row, t.models AS team_models, t.blocked AS team_blocked, t.rpm_limit AS team_rpm_limit, t.tpm_limit AS team_tpm_limit,
-    t.max_parallel_requests AS team_max_parallel_requests, u.user_id AS user_row, u.models AS user_models, u.rpm_limit AS user_rpm_limit,
-    u.tpm_limit AS user_tpm_limit, u.max_parallel_requests AS user_max_parallel_requests
-  FROM "LiteLLM_VerificationToken" k
-  LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = k.user_id
-  LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = k.team_id
-  WHERE k.token = ANY($1::text[])`;
-
 export { tokenOf };
 
 @Injectable()
@@ -53,10 +39,7 @@ export class KeysService {
     private readonly audit: AuditService,
   ) {}
 
-  private readonly lookup = new TokenLookup<KeyRecord>(async (tokens) => {
-    const rows: KeyRow[] = await this.dataSource.query(KEYS_WITH_BUDGETS, [tokens]);
-    return new Map(rows.map((r) => [r.token, toKeyRecord(r)]));
-  });
+  private readonly lookup = new TokenLookup<KeyRecord>((tokens) => readKeyRecords(this.dataSource, tokens));
 
   /** A raw read for the auth cache (no ORM on the hot path), batched with concurrent misses. */
   findByToken(token: string): Promise<KeyRecord | undefined> {
