@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
-import { expects, says, OptionalString } from '../common/validation.js';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { expects, OptionalDate, OptionalString, says } from '../common/validation.js';
 
-const DATE = expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)');
 export const AUDIT_MAX_PAGE_SIZE = 1000;
 
 export class AuditQueryDto {
@@ -34,14 +33,10 @@ export class AuditQueryDto {
   @OptionalString({ description: '"master key", "ui:admin", "SIGHUP", or a user id', example: 'ui:admin' })
   changed_by?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time, inclusive', example: '2026-11-01' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ description: 'ISO date or time, inclusive', example: '2026-11-01' })
   start_date?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time; a bare date includes the whole day', example: '2026-11-30' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ description: 'ISO date or time; a bare date includes the whole day', example: '2026-11-30' })
   end_date?: string;
 }
 

@@ -1,6 +1,6 @@
 import { applyDecorators, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsOptional, IsString, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { ApiError } from './api-error.js';
 
 /** How a refused value is shown: JSON, so "lots" and 5 and [1] read as the caller sent them. */
@@ -53,4 +53,13 @@ export function adminValidationPipe(): ValidationPipe {
 /** An optional string field of an admin DTO: documented as a string, validated with a message naming it. */
 export function OptionalString(doc: Omit<ApiPropertyOptions, 'type'> = {}): PropertyDecorator {
   return applyDecorators(ApiPropertyOptional({ ...doc, type: 'string' } as ApiPropertyOptions), IsOptional(), IsString(expects('a string')));
+}
+
+/** An optional ISO date or time query field (`start_date`, `end_date`), with the message every report route gives. */
+export function OptionalDate(doc: Omit<ApiPropertyOptions, 'type'> = {}): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ ...doc, type: 'string' } as ApiPropertyOptions),
+    IsOptional(),
+    IsISO8601({}, expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)')),
+  );
 }

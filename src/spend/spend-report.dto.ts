@@ -1,9 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
-import { expects, says, OptionalString } from '../common/validation.js';
-
-const DATE = expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)');
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { expects, OptionalDate, OptionalString, says } from '../common/validation.js';
 
 export class SpendLogsQueryDto {
   @OptionalString({ description: 'Key (plain sk-… or its hash)' })
@@ -21,14 +19,10 @@ export class SpendLogsQueryDto {
   @OptionalString({ description: 'Model alias' })
   model?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time, inclusive', example: '2026-11-01' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ description: 'ISO date or time, inclusive', example: '2026-11-01' })
   start_date?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time; a bare date includes the whole day', example: '2026-11-30' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ description: 'ISO date or time; a bare date includes the whole day', example: '2026-11-30' })
   end_date?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Page number; without page and page_size every matching row is returned (as LiteLLM)' })
@@ -48,14 +42,10 @@ export class SpendLogsQueryDto {
 }
 
 export class SpendReportQueryDto {
-  @ApiPropertyOptional({ type: 'string', example: '2026-11-01' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ example: '2026-11-01' })
   start_date?: string;
 
-  @ApiPropertyOptional({ type: 'string', example: '2026-11-30' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ example: '2026-11-30' })
   end_date?: string;
 
   @ApiPropertyOptional({ type: 'string', enum: ['day', 'api_key', 'model'], default: 'day' })

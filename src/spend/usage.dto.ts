@@ -1,21 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional } from 'class-validator';
-import { expects, OptionalString } from '../common/validation.js';
+import { IsIn, IsOptional } from 'class-validator';
+import { expects, OptionalDate, OptionalString } from '../common/validation.js';
 
-const DATE = expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)');
 export const SPLITS = ['api_key', 'team_id', 'model'] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** The usage page's filter: every part of the page (totals, series, tables, percentiles, errors) reads it. */
 export class UsageQueryDto {
-  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time, inclusive (default: 30 days ago)', example: '2026-11-01' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ description: 'ISO date or time, inclusive (default: 30 days ago)', example: '2026-11-01' })
   start_date?: string;
 
-  @ApiPropertyOptional({ type: 'string', description: 'ISO date or time; a bare date includes the whole day (default: now)', example: '2026-11-30' })
-  @IsOptional()
-  @IsISO8601({}, DATE)
+  @OptionalDate({ description: 'ISO date or time; a bare date includes the whole day (default: now)', example: '2026-11-30' })
   end_date?: string;
 
   @OptionalString({ description: 'Key (plain sk-… or its hash)' })
