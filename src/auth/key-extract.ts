@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 const BEARER = /^Bearer\s+(.+)$/i;
 
 /**
- * The key from `x-litellm-api-key`, `Authorization: Bearer` or `api-key` (LiteLLM's three headers).
+ * The key from `x-litellm-api-key`, `Authorization: Bearer`, `api-key` or `x-api-key` (LiteLLM's headers).
  * As in LiteLLM, `x-litellm-api-key` wins over `Authorization` (it exists for clients whose
  * `Authorization` carries another token) and may itself carry a `Bearer ` prefix.
  */
@@ -15,6 +15,10 @@ export function extractKey(headers: IncomingHttpHeaders): string | undefined {
     const m = BEARER.exec(auth);
     return (m ? m[1] : auth).trim() || undefined;
   }
-  const azure = headers['api-key'];
-  return typeof azure === 'string' && azure.trim() !== '' ? azure.trim() : undefined;
+  // Azure OpenAI's header, then Anthropic's (what clients of /v1/messages send).
+  for (const name of ['api-key', 'x-api-key']) {
+    const value = headers[name];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return undefined;
 }

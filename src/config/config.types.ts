@@ -40,6 +40,8 @@ export interface DeploymentConfig {
   maxParallelRequests?: number;
   inputCostPerToken: number;
   outputCostPerToken: number;
+  /** `input_cost_per_second` (LiteLLM's audio price): transcription seconds are billed at it. */
+  inputCostPerSecond: number;
   /** `model_info.max_output_tokens`: the worst case a budget reserves when a request sets no `max_tokens`. */
   maxOutputTokens?: number;
   /** `litellm_params.weight`: simple-shuffle picks deployments in proportion to it. */

@@ -118,6 +118,7 @@ export function parseDeployment(entry: unknown, path: string, env: NodeJS.Proces
     maxParallelRequests: maxParallel,
     inputCostPerToken: price('input_cost_per_token'),
     outputCostPerToken: price('output_cost_per_token'),
+    inputCostPerSecond: price('input_cost_per_second'),
     maxOutputTokens: optionalNumber(info, 'max_output_tokens', ip, env),
     weight,
     order,

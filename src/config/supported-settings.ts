@@ -41,6 +41,7 @@ export const LITELLM_PARAMS = [
   'order',
   'input_cost_per_token',
   'output_cost_per_token',
+  'input_cost_per_second',
 ];
 
 /** LiteLLM's routing strategies (litellm/types/router.py `RoutingStrategy`): a name outside this list is invalid. */

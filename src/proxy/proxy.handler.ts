@@ -11,25 +11,22 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
 import { BudgetService } from '../spend/budget.service.js';
 import { SpendWriter } from '../spend/spend-writer.service.js';
-import { settleUsage, spendEntryOf } from './booking.js';
-import { type Endpoint, matchEndpoint } from './endpoints.js';
+import { attempt, CLIENT_SIDE } from './attempt.js';
+import { spendEntryOf } from './booking.js';
+import { type Endpoint, matchEndpoint, responseIdOf } from './endpoints.js';
 import { FallbackChain } from './failover.js';
 import { mayCall, resolveModel } from './model-alias.js';
 import { BodyBudget, parseBody, readBody } from './request-body.js';
+import { readUploadHead } from './multipart.js';
 import { createContext, releaseAll, type RequestContext } from './request-context.js';
-import { writeError, writeStreamHead, writeWhole } from './response-writer.js';
+import { deploymentsFor, ResponsePins } from './response-pins.js';
+import { writeError } from './response-writer.js';
 import { RouterService } from './router.service.js';
 import { routeHintOf, servedOf } from './strategies/route-hint-of.js';
 import type { RouteHint } from './strategies/route-hint.js';
 import { clientUsageOf, SseTap } from './sse-tap.js';
-import { dropIfUnread, relayStream } from './stream-relay.js';
-import { UpstreamCall } from '../upstream/upstream-call.js';
 import { UpstreamClient } from '../upstream/upstream.client.js';
-import { failureBeforeAnswer, failureBrokenAnswer, failureFromStatus, noDeploymentError, type UpstreamFailure } from './upstream-errors.js';
-import { extractId, extractUsage } from './usage.js';
-
-/** The attempt ended on the client's side (gone, or stalled): nothing to answer, nothing to retry. */
-const CLIENT_SIDE: UpstreamFailure = { retry: false, kind: 'client', error: new ApiError(499, 'client_disconnected', 'The client went away') };
+import { noDeploymentError, type UpstreamFailure } from './upstream-errors.js';
 
 /**
  * The `/v1` hot path, answered straight off the `node:http` request (ahead of Express and Nest's
@@ -40,15 +37,16 @@ const CLIENT_SIDE: UpstreamFailure = { retry: false, kind: 'client', error: new 
 @Injectable()
 export class ProxyHandler {
   private readonly logger = new NestLogger('Proxy');
-  private readonly http: HttpLimits;
+  readonly http: HttpLimits;
   private readonly bodies: BodyBudget;
+  private readonly pins = new ResponsePins();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly auth: AuthService,
     private readonly registry: ModelRegistry,
     private readonly router: RouterService,
-    private readonly upstream: UpstreamClient,
+    readonly upstream: UpstreamClient,
     private readonly budgets: BudgetService,
     private readonly spend: SpendWriter,
     private readonly limits: LimitsService,
@@ -123,45 +121,108 @@ export class ProxyHandler {
   private async serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const principal = await this.auth.authenticate(req.headers);
     ctx.principal = principal;
-    const body = parseBody(await readBody(req, this.http, this.bodies, (n) => (ctx.bodyBytes += n)), this.http, ctx.endpoint);
+    const ep = ctx.endpoint;
+    if (ep.byResponseId) return this.serveStored(req, res, ctx);
+    const held = (n: number) => (ctx.bodyBytes += n);
+    let body: Record<string, unknown>;
+    if (ep.body === 'multipart') {
+      const upload = await readUploadHead(req, this.http, this.bodies, held);
+      body = { ...upload.fields, model: upload.model };
+      const contentType = req.headers['content-type'];
+      ctx.payload = (dep) => ({ ...upload.body(dep.upstreamModel), contentType });
+    } else {
+      body = parseBody(await readBody(req, this.http, this.bodies, held), this.http, ep);
+      ctx.payload = (dep) => {
+        body.model = dep.upstreamModel;
+        return { body: JSON.stringify(body) };
+      };
+    }
+    if (!body.model) throw ApiError.badRequest('"model" is required: the name of a model from /v1/models', 'model');
     const model = resolveModel(principal, body.model as string, this.registry);
-    const group = this.registry.group(model.alias);
+    let group = this.registry.group(model.alias);
     if (group.length === 0) {
       throw ApiError.badRequest(`Invalid model name passed in model=${model.requested}. Call \`/v1/models\` to view available models for your key.`, 'model');
     }
     this.auth.assertModelAllowed(principal, model.requested, mayCall(principal, model, this.registry));
-    if (principal.kind === 'virtual') {
-      // The worst case is held against the key's, user's and team's budgets until the request is booked.
-      const reservation = this.budgets.reserve(principal.key, group, body, ctx.bodyBytes, ctx.endpoint.streamable);
-      ctx.cleanups.push(() => reservation.release());
-      const lease = await this.limits.acquire(principal.key);
-      ctx.cleanups.push(() => lease.release(ctx.usage ? ctx.usage.prompt_tokens + ctx.usage.completion_tokens : 0));
-    }
+    // An upload's bytes are audio, not prompt: its reservation counts only the output it may write.
+    await this.admit(ctx, group, body, ep.body === 'multipart' ? 0 : ctx.bodyBytes);
     ctx.alias = model.name;
     ctx.user = typeof body.user === 'string' ? body.user : '';
     if (ctx.clientGone) return;
 
     let tap: SseTap | undefined;
-    if (ctx.endpoint.streamable && body.stream === true) {
-      tap = new SseTap(clientUsageOf(body.stream_options));
-      // Usage on every chunk, so a stream that ends early is billed for what it delivered; the
-      // client sees only what it asked for (the tap takes the rest out).
-      body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true, continuous_usage_stats: true };
+    if (ep.stream && body.stream === true) {
+      if (ep.stream.injectUsage) {
+        tap = new SseTap(clientUsageOf(body.stream_options), ep.stream);
+        // Usage on every chunk, so a stream that ends early is billed for what it delivered; the
+        // client sees only what it asked for (the tap takes the rest out).
+        body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true, continuous_usage_stats: true };
+      } else tap = new SseTap('continuous', ep.stream);
     }
-    await this.forwardWithFallbacks(ctx, body, group, res, tap, routeHintOf(req, body, ctx.bodyBytes, this.router.settings));
+    // A follow-up goes where its previous response lives; one this instance did not create is looked for.
+    if (ep.createsResponse && body.previous_response_id !== undefined) {
+      const holder = this.pins.deploymentOf(body.previous_response_id, this.registry);
+      if (holder && group.includes(holder)) group = [holder];
+      else ctx.probing = true;
+    }
+    await this.forwardWithFallbacks(ctx, group, res, tap, routeHintOf(req, body, ctx.bodyBytes, this.router.settings));
+    if (ep.createsResponse && ctx.outcome === 'success' && ctx.responseId && ctx.deployment) this.pins.pin(ctx.responseId, ctx.deployment.id);
+  }
+
+  /** Budget and rate limits of a virtual key, held until the request ends. */
+  private async admit(ctx: RequestContext, group: readonly DeploymentConfig[], body: Record<string, unknown>, promptBytes: number): Promise<void> {
+    const principal = ctx.principal!;
+    if (principal.kind !== 'virtual') return;
+    // The worst case is held against the key's, user's and team's budgets until the request is booked.
+    const reservation = this.budgets.reserve(principal.key, group, body, promptBytes, ctx.endpoint.generates);
+    ctx.cleanups.push(() => reservation.release());
+    const lease = await this.limits.acquire(principal.key);
+    ctx.cleanups.push(() => lease.release(ctx.usage ? ctx.usage.prompt_tokens + ctx.usage.completion_tokens : 0));
+  }
+
+  /**
+   * GET /v1/responses/{id} and its cancel: sent to the deployment that created the response; one this
+   * instance does not know is asked of every deployment the key may use, until one has it.
+   */
+  private async serveStored(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    req.resume();
+    const url = req.url ?? '';
+    const { id } = responseIdOf(url)!;
+    const q = url.indexOf('?');
+    ctx.upstreamPath = ctx.endpoint.upstreamPath.replace('{id}', encodeURIComponent(id)) + (q === -1 ? '' : url.slice(q));
+    const principal = ctx.principal!;
+    const holder = this.pins.deploymentOf(id, this.registry);
+    let group: readonly DeploymentConfig[];
+    if (holder) {
+      this.auth.assertModelAllowed(
+        principal,
+        holder.modelName,
+        mayCall(principal, { requested: holder.modelName, name: holder.modelName, alias: holder.modelName }, this.registry),
+      );
+      group = [holder];
+    } else {
+      group = deploymentsFor(principal, this.registry);
+      ctx.probing = true;
+    }
+    await this.admit(ctx, group, {}, 0);
+    ctx.alias = holder?.modelName ?? group[0]?.modelName ?? '';
+    if (group.length === 0 || ctx.clientGone) throw new ApiError(404, ErrorType.NotFound, `Response with id '${id}' not found.`, 'response_id');
+    await this.forwardWithFallbacks(ctx, group, res, undefined, { inputTokens: 0, stream: false });
+    if (ctx.outcome === 'success' && !holder && ctx.deployment) this.pins.pin(id, ctx.deployment.id);
   }
 
   /** The alias's deployments, then LiteLLM's fallbacks (failover.ts) while nothing reached the client. */
   private async forwardWithFallbacks(
     ctx: RequestContext,
-    body: Record<string, unknown>,
     group: readonly DeploymentConfig[],
     res: ServerResponse,
     tap: SseTap | undefined,
     hint: RouteHint,
   ): Promise<void> {
-    let failure = await this.forward(ctx, body, group, res, tap, hint);
+    let failure = await this.forward(ctx, group, res, tap, hint);
     if (!failure) return;
+    // An upload's body is streamed once; a stored response lives on one deployment: no fallbacks for either.
+    const single = ctx.endpoint.body !== 'json';
     // Built only once the alias has failed: a request that is served allocates nothing here.
     const rules = this.registry.rules;
     const chain = new FallbackChain(rules, ctx.alias);
@@ -170,12 +231,12 @@ export class ProxyHandler {
       const next = resolveModel({ kind: 'master' }, name, this.registry);
       return this.registry.group(next.alias).length > 0 && (!rules.enforceFallbackModelAccess || mayCall(principal, next, this.registry));
     };
-    while (failure && !res.headersSent && !ctx.clientGone) {
+    while (failure && !single && !res.headersSent && !ctx.clientGone) {
       const next = chain.next(ctx.alias, failure, usable);
       if (next === undefined) break;
       // The spend row's model_group is the group that served, as LiteLLM books a fallback.
       ctx.alias = next;
-      failure = await this.forward(ctx, body, this.registry.group(this.registry.resolve(next)), res, tap, hint);
+      failure = await this.forward(ctx, this.registry.group(this.registry.resolve(next)), res, tap, hint);
     }
     if (!failure) return;
     ctx.errorType = failure.error.type;
@@ -186,18 +247,20 @@ export class ProxyHandler {
   /** Tries deployments of the alias in the router's order until one answers or the retries are spent; else why not. */
   private async forward(
     ctx: RequestContext,
-    body: Record<string, unknown>,
     group: readonly DeploymentConfig[],
     res: ServerResponse,
     tap: SseTap | undefined,
     hint: RouteHint,
   ): Promise<UpstreamFailure | undefined> {
-    const { numRetries, requestTimeoutMs } = this.router.settings;
+    const settings = this.router.settings;
+    const { requestTimeoutMs } = settings;
+    // An upload is streamed once: no second try. Probing for a response id asks each deployment once.
+    const numRetries = ctx.endpoint.body === 'multipart' ? 0 : ctx.probing ? Math.max(settings.numRetries, group.length - 1) : settings.numRetries;
     const tried = new Set<string>();
     let last: UpstreamFailure | undefined;
-    for (let attempt = 0; attempt <= numRetries; attempt++) {
+    for (let n = 0; n <= numRetries; n++) {
       let pick = this.router.pick(group, tried, hint);
-      if ('exhausted' in pick && tried.size > 0) {
+      if ('exhausted' in pick && tried.size > 0 && !ctx.probing) {
         // Every deployment was tried once: retry among them again (a transient 5xx may pass).
         tried.clear();
         pick = this.router.pick(group, tried, hint);
@@ -209,13 +272,12 @@ export class ProxyHandler {
       const dep = pick.deployment;
       tried.add(dep.id);
       ctx.deployment = dep;
-      body.model = dep.upstreamModel;
+      if (ctx.endpoint.byResponseId) ctx.alias = dep.modelName;
       const timeoutMs = dep.timeoutMs ?? requestTimeoutMs;
-      const payload = JSON.stringify(body);
       const tUp = performance.now();
       this.router.started(dep);
       try {
-        last = await this.attempt(ctx, dep, payload, timeoutMs, res, tap, tUp);
+        last = await attempt(this, ctx, dep, timeoutMs, res, tap, tUp);
       } finally {
         this.router.finished(dep);
       }
@@ -228,64 +290,13 @@ export class ProxyHandler {
         this.router.failed(dep, last.fault);
         this.metrics.upstreamError(ctx.alias, last.kind);
       }
-      if (!last.retry || ctx.clientGone) break;
+      const elsewhere = ctx.probing && last.error.status === 404;
+      if ((!last.retry && !elsewhere) || ctx.clientGone) break;
     }
     if (last === CLIENT_SIDE || ctx.clientGone) {
       ctx.errorType ??= 'client_disconnected';
       return undefined;
     }
     return last ?? { retry: false, kind: 'none', error: new ApiError(502, ErrorType.Upstream, `No backend answered for model=${ctx.alias}`) };
-  }
-
-  /** One deployment's try: undefined when it answered the client, else why not. */
-  private async attempt(
-    ctx: RequestContext,
-    dep: DeploymentConfig,
-    payload: string,
-    timeoutMs: number,
-    res: ServerResponse,
-    tap: SseTap | undefined,
-    tUp: number,
-  ): Promise<UpstreamFailure | undefined> {
-    const up = new UpstreamCall();
-    ctx.upstream = up;
-    this.upstream.dispatch({ deployment: dep, path: ctx.endpoint.upstreamPath, body: payload, timeoutMs, requestId: ctx.callId }, up);
-    if (ctx.clientGone) up.abort();
-    try {
-      await up.started;
-    } catch (err) {
-      ctx.backendMs += performance.now() - tUp;
-      return ctx.clientGone ? CLIENT_SIDE : failureBeforeAnswer(err, ctx.alias, timeoutMs);
-    }
-    if (up.status >= 400) {
-      const text = await up.collect().then(
-        (b) => b.toString('utf8'),
-        () => '',
-      );
-      ctx.backendMs += performance.now() - tUp;
-      return ctx.clientGone ? CLIENT_SIDE : failureFromStatus(up.status, text, ctx.alias, up.headers);
-    }
-    if (tap) {
-      writeStreamHead(res, ctx, dep, tUp - ctx.t0 - ctx.backendMs);
-      const end = await relayStream(res, ctx, up, tap, this.http.streamStallTimeoutMs);
-      ctx.responseId = tap.id;
-      settleUsage(ctx, tap.usage, tap.events);
-      if (!end.ok) return end.failure ?? CLIENT_SIDE;
-    } else {
-      let buf: Buffer;
-      try {
-        buf = await up.collect();
-      } catch (err) {
-        ctx.backendMs += performance.now() - tUp;
-        return ctx.clientGone ? CLIENT_SIDE : failureBrokenAnswer(err, ctx.alias);
-      }
-      const tDone = performance.now();
-      ctx.usage = extractUsage(buf);
-      ctx.responseId = extractId(buf);
-      writeWhole(res, ctx, dep, up.status, up.headers['content-type'], buf, performance.now() - ctx.t0 - ctx.backendMs - (tDone - tUp));
-    }
-    ctx.outcome = 'success';
-    dropIfUnread(res, this.http.streamStallTimeoutMs);
-    return undefined;
   }
 }

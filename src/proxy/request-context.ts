@@ -7,6 +7,7 @@ import type { DeploymentConfig } from '../config/config.types.js';
 import type { Usage } from '../spend/spend-entry.js';
 import type { Endpoint } from './endpoints.js';
 import type { UpstreamCall } from '../upstream/upstream-call.js';
+import type { UpstreamBody } from '../upstream/upstream.client.js';
 
 /** One /v1 request as it travels authenticate → resolve → admit → forward → respond → book. */
 export interface RequestContext {
@@ -23,6 +24,12 @@ export interface RequestContext {
   /** Time spent waiting on backends in failed attempts: not the proxy's overhead. */
   backendMs: number;
   principal?: Principal;
+  /** The upstream path (after api_base or the root, as the endpoint says), with the response id and query filled in. */
+  upstreamPath: string;
+  /** The body each attempt sends to deployment `dep` (the model rewritten to its upstream id). */
+  payload: (dep: DeploymentConfig) => UpstreamBody;
+  /** A 404 means "not this deployment": try the next (a response id this instance has not seen). */
+  probing: boolean;
   /** Set once the alias is known to exist, so metric labels stay bounded whatever clients send. */
   alias: string;
   user: string;
@@ -46,6 +53,8 @@ export interface RequestContext {
   readonly cleanups: Array<() => void>;
 }
 
+const noBody = (): UpstreamBody => ({});
+
 export function createContext(req: IncomingMessage, endpoint: Endpoint): RequestContext {
   const callId = randomUUID();
   const given = req.headers['x-request-id'];
@@ -56,6 +65,9 @@ export function createContext(req: IncomingMessage, endpoint: Endpoint): Request
     t0: performance.now(),
     startTime: Date.now(),
     backendMs: 0,
+    upstreamPath: endpoint.upstreamPath,
+    payload: noBody,
+    probing: false,
     alias: '',
     user: '',
     bodyBytes: 0,

@@ -166,3 +166,36 @@ describe('SseTap', () => {
     expect(tap.usage).toBeUndefined();
   });
 });
+
+describe('SseTap for the Responses and Messages streams', () => {
+  const responses = [
+    'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_abc","usage":null}}\n\n',
+    'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"delta":"tok "}\n\n',
+    'event: response.completed\ndata: {"type":"response.completed","sequence_number":2,"response":{"id":"resp_abc","usage":{"input_tokens":4,"output_tokens":1,"total_tokens":5}}}\n\n',
+  ];
+
+  it('passes a Responses stream through, reads its usage and id, and ends at response.completed', () => {
+    const tap = new SseTap('continuous', { injectUsage: false, endMarks: [Buffer.from('"type":"response.completed"')] });
+    const out = responses.map((e) => tap.push(Buffer.from(e))!.toString()).join('');
+    expect(out).toBe(responses.join(''));
+    expect(tap).toMatchObject({ id: 'resp_abc', done: true, usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 } });
+    const cut = new SseTap('continuous', { injectUsage: false, endMarks: [Buffer.from('"type":"response.completed"')] });
+    cut.push(Buffer.from(responses[0] + responses[1]));
+    expect(cut.done).toBe(false);
+  });
+
+  it('merges Anthropic usage: input from message_start, output from the last message_delta, in one read or many', () => {
+    const events = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","usage":{"input_tokens":9,"output_tokens":1}}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"tok "}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":6}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ];
+    const format = { injectUsage: false, endMarks: [Buffer.from('"type":"message_stop"')], mergeUsage: true };
+    for (const pieces of [events, [events.join('')]]) {
+      const tap = new SseTap('continuous', format);
+      for (const p of pieces) tap.push(Buffer.from(p));
+      expect(tap).toMatchObject({ id: 'msg_1', done: true, usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 } });
+    }
+  });
+});

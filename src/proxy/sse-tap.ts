@@ -1,5 +1,6 @@
 import type { Usage } from '../spend/spend-entry.js';
-import { asUsage, extractId } from './usage.js';
+import type { StreamFormat } from './endpoints.js';
+import { extractId, usageOf, usageParts } from './usage.js';
 
 const EVENT_END = Buffer.from('\n\n');
 const USAGE_MARK = Buffer.from('"usage":{');
@@ -19,6 +20,11 @@ export function clientUsageOf(streamOptions: unknown): ClientUsage {
   const o = streamOptions as { include_usage?: unknown; continuous_usage_stats?: unknown };
   if (o.include_usage !== true) return 'none';
   return o.continuous_usage_stats === true ? 'continuous' : 'final';
+}
+
+/** An OpenAI stream's `data: [DONE]` event, at the start or after an event. */
+function isDone(buf: Buffer): boolean {
+  return buf.subarray(0, DONE_LINE.length).equals(DONE_LINE) || buf.includes(DONE_AFTER_EVENT);
 }
 
 /** End (exclusive) of the JSON object whose `{` is at `start`, by brace matching that respects strings. */
@@ -52,8 +58,20 @@ export class SseTap {
   /** Data events passed on before any usage arrived (a backend without usage: the proxy counts). */
   events = 0;
   private tail?: Buffer;
+  private readonly endMarks?: readonly Buffer[];
+  private readonly merge: boolean;
 
-  constructor(private readonly client: ClientUsage) {}
+  /**
+   * `client` is what the client asked for; 'continuous' passes every event through untouched (also
+   * what a format without injected usage wants). `format` says how the stream ends and counts usage.
+   */
+  constructor(
+    private readonly client: ClientUsage,
+    format?: StreamFormat,
+  ) {
+    this.endMarks = format?.endMarks;
+    this.merge = format?.mergeUsage === true;
+  }
 
   /** Returns what to forward now (complete events), or undefined. */
   push(chunk: Buffer): Buffer | undefined {
@@ -67,14 +85,16 @@ export class SseTap {
     const complete = cut === buf.length ? buf : buf.subarray(0, cut);
     this.tail = cut === buf.length ? undefined : buf.subarray(cut);
     if (this.id === undefined) this.id = extractId(complete);
-    if (!this.done && (complete.subarray(0, DONE_LINE.length).equals(DONE_LINE) || complete.includes(DONE_AFTER_EVENT))) this.done = true;
+    if (!this.done) this.done = this.endMarks ? this.endMarks.some((m) => complete.includes(m)) : isDone(complete);
     const last = complete.lastIndexOf(USAGE_MARK);
     if (last === -1) {
       if (this.usage === undefined) this.countEvents(complete);
       return complete;
     }
     if (this.client === 'continuous') {
-      this.capture(complete, last);
+      // Parts to merge are read in order (one read may hold message_start and message_delta).
+      if (this.merge) for (let at = complete.indexOf(USAGE_MARK); at !== -1; at = complete.indexOf(USAGE_MARK, at + 1)) this.capture(complete, at);
+      else this.capture(complete, last);
       return complete;
     }
     return this.strip(complete);
@@ -99,9 +119,16 @@ export class SseTap {
     const end = objectEnd(buf, start);
     if (end === -1) return -1;
     try {
-      const usage = asUsage(JSON.parse(buf.toString('utf8', start, end)));
-      if (!usage) return -1;
-      this.usage = usage;
+      const parts = usageParts(JSON.parse(buf.toString('utf8', start, end)));
+      if (!parts) return -1;
+      const prev = this.usage;
+      // Anthropic: message_start holds the input tokens, message_delta the output so far.
+      if (this.merge && prev) {
+        parts.prompt ??= prev.prompt_tokens;
+        parts.completion ??= prev.completion_tokens;
+        parts.total = undefined;
+      }
+      this.usage = usageOf(parts);
       return end;
     } catch {
       return -1;

@@ -89,3 +89,24 @@ describe('extractId', () => {
     expect(extractId(Buffer.from('{"object":"list"}'))).toBeUndefined();
   });
 });
+
+describe('usage of the other families', () => {
+  it('reads the Responses and Messages APIs, a rerank total and audio seconds', () => {
+    expect(extractUsage(Buffer.from('{"id":"resp_1","usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10}}'))).toEqual({
+      prompt_tokens: 7,
+      completion_tokens: 3,
+      total_tokens: 10,
+    });
+    expect(extractUsage(Buffer.from('{"type":"message","usage":{"input_tokens":5,"output_tokens":2}}'))).toMatchObject({
+      prompt_tokens: 5,
+      completion_tokens: 2,
+    });
+    expect(extractUsage(Buffer.from('{"results":[],"usage":{"total_tokens":12}}'))).toEqual({ prompt_tokens: 12, completion_tokens: 0, total_tokens: 12 });
+    expect(extractUsage(Buffer.from('{"text":"hi","usage":{"type":"duration","seconds":4}}'))).toEqual({
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+      seconds: 4,
+    });
+  });
+});

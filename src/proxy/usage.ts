@@ -21,12 +21,43 @@ function objectAt(text: string, start: number): string | undefined {
   return undefined;
 }
 
-function asUsage(value: unknown): Usage | undefined {
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
+/** The counts a usage object holds, by each family's names; undefined where it holds none. */
+export interface UsageParts {
+  prompt?: number;
+  completion?: number;
+  total?: number;
+  seconds?: number;
+}
+
+/**
+ * OpenAI's `prompt_tokens`/`completion_tokens`, the Responses and Anthropic APIs' `input_tokens`/
+ * `output_tokens`, vLLM's rerank `total_tokens` alone, and audio's `{"type": "duration", "seconds"}`.
+ */
+export function usageParts(value: unknown): UsageParts | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const u = value as Record<string, unknown>;
-  const prompt = typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0;
-  const completion = typeof u.completion_tokens === 'number' ? u.completion_tokens : 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: typeof u.total_tokens === 'number' ? u.total_tokens : prompt + completion };
+  return {
+    prompt: num(u.prompt_tokens) ?? num(u.input_tokens),
+    completion: num(u.completion_tokens) ?? num(u.output_tokens),
+    total: num(u.total_tokens),
+    seconds: u.type === 'duration' ? num(u.seconds) : undefined,
+  };
+}
+
+/** Usage to bill from its parts: a total alone (rerank) counts as prompt tokens. */
+export function usageOf(p: UsageParts): Usage {
+  const prompt = p.prompt ?? (p.completion === undefined ? (p.total ?? 0) : 0);
+  const completion = p.completion ?? 0;
+  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: p.total ?? prompt + completion };
+  if (p.seconds !== undefined) usage.seconds = p.seconds;
+  return usage;
+}
+
+function asUsage(value: unknown): Usage | undefined {
+  const parts = usageParts(value);
+  return parts && usageOf(parts);
 }
 
 /**

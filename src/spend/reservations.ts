@@ -53,6 +53,8 @@ export class Reservations {
 interface BodyShape {
   max_tokens?: unknown;
   max_completion_tokens?: unknown;
+  /** The Responses API's name for it. */
+  max_output_tokens?: unknown;
   n?: unknown;
 }
 
@@ -68,7 +70,7 @@ export interface DeploymentPrices extends Prices {
 /**
  * A request's worst-case cost on the most expensive deployment of its alias (the router picks later):
  * the prompt estimated from the body's size at the input price, plus the output it may generate —
- * `max_completion_tokens` (vLLM prefers it) or `max_tokens`, else the deployment's `max_output_tokens`,
+ * `max_completion_tokens` (vLLM prefers it), `max_tokens` or `max_output_tokens` (Responses), else the deployment's `max_output_tokens`,
  * else `defaultMaxOutput` — times `n`, at the output price. `generates: false` (embeddings) has no output.
  */
 export function worstCaseCost(
@@ -79,7 +81,7 @@ export function worstCaseCost(
   defaultMaxOutput: number,
 ): number {
   const promptTokens = Math.ceil(bodyBytes / BYTES_PER_TOKEN);
-  const asked = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
+  const asked = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? positiveInt(body.max_output_tokens);
   const choices = positiveInt(body.n) ?? 1;
   let worst = 0;
   for (const d of deployments) {

@@ -24,17 +24,24 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Audio the backend transcribed (vLLM's `{"type": "duration", "seconds"}` usage), billed per second. */
+  seconds?: number;
 }
 
 export interface Prices {
   inputCostPerToken: number;
   outputCostPerToken: number;
+  /** LiteLLM's `input_cost_per_second` (audio): 0 when unset. */
+  inputCostPerSecond?: number;
 }
 
 /** Cost of one request from the deployment's per-token prices and the usage the backend reported. */
 export function costOf(prices: Prices, usage: Usage | undefined): number {
   if (!usage) return 0;
-  const cost = (usage.prompt_tokens || 0) * prices.inputCostPerToken + (usage.completion_tokens || 0) * prices.outputCostPerToken;
+  const cost =
+    (usage.prompt_tokens || 0) * prices.inputCostPerToken +
+    (usage.completion_tokens || 0) * prices.outputCostPerToken +
+    (usage.seconds || 0) * (prices.inputCostPerSecond ?? 0);
   // 15 significant digits drop binary noise (1.34e-5, not 1.3399999999999999e-5).
   return Number(cost.toPrecision(15));
 }

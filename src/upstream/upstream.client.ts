@@ -1,16 +1,35 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig } from '../config/config.types.js';
 
-export interface UpstreamRequest {
+export interface UpstreamRequest extends UpstreamBody {
   deployment: DeploymentConfig;
   /** Path after the deployment's api_base, e.g. `/chat/completions`. */
   path: string;
+  /** `path` follows the server's root (the api_base without its `/v1`), where vLLM serves /tokenize, /pooling… */
+  fromRoot?: boolean;
   method?: 'GET' | 'POST';
-  body?: string;
   signal?: AbortSignal;
   timeoutMs: number;
   requestId?: string;
+}
+
+/** What a request sends: JSON text, or a stream passed on as it arrives (multipart uploads). */
+export interface UpstreamBody {
+  body?: string | Readable;
+  /** Default `application/json`. */
+  contentType?: string;
+  /** Known for a stream whose length the client declared; else undici sends it chunked. */
+  contentLength?: number;
+}
+
+interface Target {
+  origin: string;
+  /** The api_base's path, e.g. `/v1`. */
+  basePath: string;
+  /** The server's root under that origin: `basePath` without a trailing `/v1`. */
+  rootPath: string;
 }
 
 /**
@@ -21,18 +40,19 @@ export interface UpstreamRequest {
 @Injectable()
 export class UpstreamClient implements OnApplicationShutdown {
   private readonly pools = new Map<string, Pool>();
-  private readonly basePaths = new Map<string, { origin: string; basePath: string }>();
+  private readonly basePaths = new Map<string, Target>();
   private readonly connections: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.connections = config.upstreamConnections;
   }
 
-  private target(apiBase: string): { origin: string; basePath: string } {
+  private target(apiBase: string): Target {
     let t = this.basePaths.get(apiBase);
     if (!t) {
       const url = new URL(apiBase);
-      t = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+      const basePath = url.pathname.replace(/\/+$/, '');
+      t = { origin: url.origin, basePath, rootPath: basePath.replace(/\/v1$/, '') };
       this.basePaths.set(apiBase, t);
     }
     return t;
@@ -48,14 +68,23 @@ export class UpstreamClient implements OnApplicationShutdown {
   }
 
   private options(req: UpstreamRequest): { origin: string; opts: Dispatcher.DispatchOptions } {
-    const { origin, basePath } = this.target(req.deployment.apiBase);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const { origin, basePath, rootPath } = this.target(req.deployment.apiBase);
+    const headers: Record<string, string> = {};
+    if (req.body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+    if (req.contentLength !== undefined) headers['content-length'] = String(req.contentLength);
     // The deployment's own key, never the client's.
     if (req.deployment.apiKey) headers.authorization = `Bearer ${req.deployment.apiKey}`;
     if (req.requestId) headers['x-request-id'] = req.requestId;
     return {
       origin,
-      opts: { path: basePath + req.path, method: req.method ?? 'POST', headers, body: req.body, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs },
+      opts: {
+        path: (req.fromRoot ? rootPath : basePath) + req.path,
+        method: req.method ?? 'POST',
+        headers,
+        body: req.body,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      },
     };
   }
 

@@ -1,0 +1,32 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { CANCEL_RESPONSE, GET_RESPONSE, matchEndpoint, responseIdOf, servedRoutes } from './endpoints.js';
+
+const req = (method: string, url: string) => ({ method, url }) as IncomingMessage;
+
+describe('the endpoint table', () => {
+  it('serves the vLLM routes at their own paths, inside and outside /v1', () => {
+    expect(matchEndpoint(req('POST', '/v1/rerank'))).toMatchObject({ upstreamPath: '/rerank', base: 'v1', callType: 'arerank' });
+    expect(matchEndpoint(req('POST', '/v2/rerank'))).toMatchObject({ upstreamPath: '/v2/rerank', base: 'root' });
+    expect(matchEndpoint(req('POST', '/tokenize?x=1'))).toMatchObject({ upstreamPath: '/tokenize', base: 'root', callType: 'atokenize' });
+    expect(matchEndpoint(req('POST', '/v1/audio/transcriptions'))).toMatchObject({ body: 'multipart', callType: 'atranscription' });
+    expect(matchEndpoint(req('POST', '/v1/messages'))).toMatchObject({ callType: 'anthropic_messages', generates: true });
+    expect(matchEndpoint(req('GET', '/v1/chat/completions'))).toBeUndefined();
+    expect(matchEndpoint(req('POST', '/V1/rerank'))).toBeUndefined();
+  });
+
+  it('addresses stored responses by id', () => {
+    expect(matchEndpoint(req('GET', '/v1/responses/resp_1'))).toBe(GET_RESPONSE);
+    expect(matchEndpoint(req('GET', '/responses/resp_1?stream=true'))).toBe(GET_RESPONSE);
+    expect(matchEndpoint(req('POST', '/v1/responses/resp_1/cancel'))).toBe(CANCEL_RESPONSE);
+    expect(matchEndpoint(req('GET', '/v1/responses/resp_1/cancel'))).toBeUndefined();
+    expect(matchEndpoint(req('GET', '/v1/responses/a/b'))).toBeUndefined();
+    expect(responseIdOf('/v1/responses/resp_9?stream=true')).toEqual({ id: 'resp_9', cancel: false });
+  });
+
+  it('lists every route once', () => {
+    const keys = servedRoutes().map((r) => `${r.method} ${r.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toContain('GET /v1/responses/{response_id}');
+  });
+});
