@@ -50,7 +50,7 @@ describe('readUploadHead', () => {
       expect(head.model).toBe('whisper');
       expect(head.fields.file).toBeUndefined();
       expect(held).toBeGreaterThan(3000);
-      const { stream, contentLength } = head.body('openai/whisper-large-v3');
+      const { body: stream, contentLength } = head.body('openai/whisper-large-v3');
       const sent = await collect(stream);
       expect(sent).toBe(body.toString('latin1').replace('\r\n\r\nwhisper\r\n', '\r\n\r\nopenai/whisper-large-v3\r\n'));
       expect(contentLength).toBe(sent.length);
@@ -67,7 +67,7 @@ describe('readUploadHead', () => {
     const head = await readUploadHead(request(body, boundary, 1000), limits, new BodyBudget(1 << 20), (n) => (held += n));
     expect(held).toBeLessThan(5000);
     expect(head.model).toBe('whisper');
-    expect((await collect(head.body('w').stream)).length).toBe(body.length - 'whisper'.length + 1);
+    expect((await collect(head.body('w').body)).length).toBe(body.length - 'whisper'.length + 1);
   });
 
   it('refuses a form without model, and a body that is not a form', async () => {

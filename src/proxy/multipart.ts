@@ -18,7 +18,7 @@ export interface UploadHead {
   /** The text fields before `model` (e.g. `user`), as the router and the spend row read them. */
   fields: Record<string, string>;
   /** The body to send upstream: the head with `model` rewritten, then the rest as it arrives (once). */
-  body(upstreamModel: string): { stream: Readable; contentLength?: number };
+  body(upstreamModel: string): { body: Readable; contentLength?: number };
 }
 
 export function boundaryOf(contentType: string | undefined): string {
@@ -175,7 +175,7 @@ function headOf(req: IncomingMessage, buf: Buffer, model: Part, parts: Part[], s
       });
       req.pipe(stream);
       req.resume();
-      return { stream, contentLength: Number.isInteger(declared) && declared > 0 ? declared - (end - start) + value.length : undefined };
+      return { body: stream, contentLength: Number.isInteger(declared) && declared > 0 ? declared - (end - start) + value.length : undefined };
     },
   };
 }
