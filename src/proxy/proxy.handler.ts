@@ -18,6 +18,7 @@ import { FallbackChain } from './failover.js';
 import { mayCall, resolveModel } from './model-alias.js';
 import { BodyBudget, parseBody, readBody } from './request-body.js';
 import { readUploadHead } from './multipart.js';
+import { observe } from './observe.js';
 import { createContext, releaseAll, type RequestContext } from './request-context.js';
 import { deploymentsFor, ResponsePins } from './response-pins.js';
 import { writeError } from './response-writer.js';
@@ -69,7 +70,7 @@ export class ProxyHandler {
     // Observed once both the connection and the request's own work are done.
     let pending = 2;
     const done = () => {
-      if (--pending === 0) this.observe(ctx, res.statusCode);
+      if (--pending === 0) observe(this.metrics, this.log, ctx, res.statusCode);
     };
     // Attached first, so a client that leaves while its key or body is still being read is seen too.
     res.once('close', () => {
@@ -92,30 +93,6 @@ export class ProxyHandler {
         releaseAll(ctx);
         done();
       });
-  }
-
-  /** One log line (never prompts, completions or keys) and one metrics observation per request. */
-  private observe(ctx: RequestContext, status: number): void {
-    const ms = performance.now() - ctx.t0;
-    const model = ctx.alias || 'unknown';
-    const tokensIn = ctx.usage?.prompt_tokens ?? 0;
-    const tokensOut = ctx.usage?.completion_tokens ?? 0;
-    const ttftMs = ctx.firstChunkAt === null ? null : ctx.firstChunkAt - ctx.startTime;
-    this.metrics.finished(model, status, ms / 1000, ttftMs === null ? null : ttftMs / 1000, tokensIn, tokensOut, ctx.spend);
-    this.log.info(
-      {
-        req_id: ctx.requestId,
-        model,
-        deployment: ctx.deployment?.id,
-        status,
-        ms: Math.round(ms * 10) / 10,
-        tokens_in: tokensIn,
-        tokens_out: tokensOut,
-        ttft_ms: ttftMs ?? undefined,
-        error_type: ctx.errorType,
-      },
-      'request',
-    );
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
