@@ -1,29 +1,12 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import OpenAI from 'openai';
+import { parseSse } from '../helpers/routes.js';
 import { startMockVllm, TOKEN, type MockVllm } from './mock-vllm.js';
 
 // The mock's Responses API and Anthropic Messages routes, spoken to over HTTP (the official SDK where
 // it has the call), in the shapes vLLM sends (see routes-responses.ts and routes-messages.ts).
 
 const MODEL = 'google/gemma-4-31b';
-
-interface Sse {
-  event: string | undefined;
-  data: Record<string, unknown>;
-}
-
-/** Parses an `event:` SSE body; every event must carry both lines. */
-function parseSse(text: string): Sse[] {
-  return text
-    .split('\n\n')
-    .filter(Boolean)
-    .map((block) => {
-      const lines = block.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
-      const data = lines.find((l) => l.startsWith('data: '))?.slice('data: '.length) ?? 'null';
-      return { event, data: JSON.parse(data) as Record<string, unknown> };
-    });
-}
 
 describe('mock vLLM: /v1/responses and /v1/messages', () => {
   let mock: MockVllm;
