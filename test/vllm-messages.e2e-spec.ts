@@ -22,20 +22,13 @@ describe('vLLM Anthropic Messages API through the proxy', () => {
   let app: TestProxy;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    gemma = await startMockVllm({ model: GEMMA });
-    app = await startTestProxy({
-      databaseUrl: db.url,
-      models: [
-        {
-          model_name: 'gemma',
-          litellm_params: { model: `hosted_vllm/${GEMMA}`, api_base: gemma.url },
-          model_info: { id: 'gemma-messages', input_cost_per_token: PRICES.input, output_cost_per_token: PRICES.output },
-        },
-        { model_name: 'other', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url } },
-      ],
-      settings: { litellm_settings: { num_retries: 0 } },
-    });
+    [db, gemma] = await Promise.all([createTestDatabase(), startMockVllm({ model: GEMMA })]);
+    const gemmaModel = { id: 'gemma-messages', input_cost_per_token: PRICES.input, output_cost_per_token: PRICES.output };
+    const models = [
+      { model_name: 'gemma', litellm_params: { model: `hosted_vllm/${GEMMA}`, api_base: gemma.url }, model_info: gemmaModel },
+      { model_name: 'other', litellm_params: { model: `openai/${GEMMA}`, api_base: gemma.url } },
+    ];
+    app = await startTestProxy({ databaseUrl: db.url, models, settings: { litellm_settings: { num_retries: 0 } } });
   });
   afterAll(async () => {
     await app?.close();
