@@ -22,6 +22,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { MockLoad, type MockLoadOptions, type ReportedLoad } from './load.js';
+import { createMessage } from './routes-messages.js';
+import { ResponsesRoutes } from './routes-responses.js';
 
 export type Fault = '500' | '400' | '429' | 'hang' | 'drop' | 'reset';
 export const FAULTS: readonly Fault[] = ['500', '400', '429', 'hang', 'drop', 'reset'];
@@ -48,6 +50,8 @@ export interface MockVllmOptions {
   record?: boolean;
   /** vLLM-like batching and queueing (see load.ts); default: every request runs at once. */
   load?: MockLoadOptions;
+  /** VLLM_ENABLE_RESPONSES_API_STORE: keep responses for GET/cancel/previous_response_id. Default true. */
+  responsesStore?: boolean;
 }
 
 export interface RecordedRequest {
@@ -83,8 +87,9 @@ export interface MockVllm {
   aborts: RecordedAbort[];
   /**
    * Applies `fault` to the next `count` inference requests (POST chat/completions, completions,
-   * embeddings; default: until cleared). GETs such as /health and /v1/models never take a fault, so a
-   * proxy's background polling cannot use up a fault meant for the request under test.
+   * embeddings, responses, messages; default: until cleared). GETs such as /health and /v1/models
+   * never take a fault, so a proxy's background polling cannot use up a fault meant for the request
+   * under test.
    */
   setFault(fault: Fault | null, count?: number): void;
   setLatency(latency: Partial<MockLatency>): void;
@@ -310,7 +315,24 @@ interface Steering {
   interTokenMs: number;
 }
 
-const INFERENCE_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings']);
+// What the route families in routes-*.ts share with the routes here.
+export type { Ctx, Steering };
+export {
+  HttpError,
+  DEFAULT_COMPLETION_TOKENS,
+  SSE_TYPE,
+  badRequest,
+  countChatTokens,
+  countWords,
+  drain,
+  dropAfterFlush,
+  invalidRequest,
+  randomId,
+  send,
+  sleep,
+};
+
+const INFERENCE_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses', '/v1/messages']);
 const GET_PATHS = new Set(['/health', '/ping', '/version', '/v1/models', '/metrics']);
 
 export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
@@ -331,6 +353,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
 
   const requests: RecordedRequest[] = [];
   const load = new MockLoad(opts.load ?? {}, model);
+  const responses = new ResponsesRoutes({ model, maxModelLen: opts.maxModelLen, store: opts.responsesStore !== false });
   let healthStatus = 200;
   const aborts: RecordedAbort[] = [];
   /** Inference requests answered to their end (counted even with `record: false`). */
@@ -753,7 +776,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       }
       // model is optional in vLLM (defaults to the served model).
       const requested = obj.model;
-      if (requested !== undefined && requested !== null && requested !== model) {
+      if (requested !== undefined && requested !== null && requested !== model && path !== '/v1/messages') {
         throw new HttpError(404, errorJson(`The model \`${String(requested)}\` does not exist.`, 'NotFoundError', 404));
       }
       if (obj.stream_options !== undefined && obj.stream_options !== null && obj.stream !== true && path !== '/v1/embeddings') {
@@ -770,6 +793,8 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       s.interTokenMs = load.scaled(s.interTokenMs);
       if (path === '/v1/chat/completions') return chat(obj, res, ctx, s, baseId);
       if (path === '/v1/completions') return completions(obj, res, ctx, s, baseId);
+      if (path === '/v1/responses') return responses.create(obj, res, ctx, s, nonStreamAnswer);
+      if (path === '/v1/messages') return createMessage({ model, maxModelLen: opts.maxModelLen }, obj, res, ctx, s, baseId, nonStreamAnswer);
       return embeddings(obj, res, ctx, s, baseId);
     }
 
@@ -783,6 +808,7 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
       send(res, 401, '{"error":"Unauthorized"}');
       return;
     }
+    if (responses.byId(req, path, res)) return;
     if (method === 'GET' || method === 'HEAD') {
       switch (path) {
         case '/health':
