@@ -64,7 +64,7 @@ export async function attempt(
     writeStreamHead(res, ctx, dep, tUp - ctx.t0 - ctx.backendMs);
     const end = await relayStream(res, ctx, up, tap, deps.http.streamStallTimeoutMs);
     ctx.responseId = tap.id;
-    settleUsage(ctx, tap.usage, tap.events);
+    if (!ep.unbilled) settleUsage(ctx, tap.usage, tap.events);
     if (!end.ok) return end.failure ?? CLIENT_SIDE;
   } else {
     let buf: Buffer;
@@ -75,7 +75,7 @@ export async function attempt(
       return ctx.clientGone ? CLIENT_SIDE : failureBrokenAnswer(err, ctx.alias);
     }
     const tDone = performance.now();
-    ctx.usage = extractUsage(buf);
+    if (!ep.unbilled) ctx.usage = extractUsage(buf);
     ctx.responseId = extractId(buf);
     writeWhole(res, ctx, dep, up.status, up.headers['content-type'], buf, performance.now() - ctx.t0 - ctx.backendMs - (tDone - tUp));
   }

@@ -40,6 +40,8 @@ export interface Endpoint {
   listField?: { name: string; example: string };
   /** Addressed by a response id: sent to the deployment that created it (vLLM keeps responses there). */
   byResponseId?: boolean;
+  /** Not billed: its answer's usage, if any, is not this request's (a stored response's, a tokenizer count). */
+  unbilled?: boolean;
   /** Its answer creates a response id that later requests address (POST /v1/responses). */
   createsResponse?: boolean;
 }
@@ -80,11 +82,18 @@ const TRANSCRIBE = row({ upstreamPath: '/audio/transcriptions', callType: 'atran
 const TRANSLATE = row({ upstreamPath: '/audio/translations', callType: 'atranslation', body: 'multipart', stream: AUDIO_STREAM, generates: true });
 const RERANK_V1 = row({ upstreamPath: '/rerank', callType: 'arerank' });
 const SCORE_V1 = row({ upstreamPath: '/score', callType: 'ascore' });
-const atRoot = (upstreamPath: string, callType: string) => row({ upstreamPath, callType, base: 'root' });
+const atRoot = (upstreamPath: string, callType: string, unbilled?: boolean) => row({ upstreamPath, callType, base: 'root', unbilled });
 
 /** Responses addressed by id: GET /v1/responses/{id} and POST /v1/responses/{id}/cancel. */
-export const GET_RESPONSE = row({ method: 'GET', upstreamPath: '/responses/{id}', callType: 'aget_responses', body: 'none', byResponseId: true });
-export const CANCEL_RESPONSE = row({ upstreamPath: '/responses/{id}/cancel', callType: 'acancel_responses', body: 'none', byResponseId: true });
+export const GET_RESPONSE = row({
+  method: 'GET',
+  upstreamPath: '/responses/{id}',
+  callType: 'aget_responses',
+  body: 'none',
+  byResponseId: true,
+  unbilled: true,
+});
+export const CANCEL_RESPONSE = row({ upstreamPath: '/responses/{id}/cancel', callType: 'acancel_responses', body: 'none', byResponseId: true, unbilled: true });
 
 /** The fast path's POST routes: exact, case-sensitive paths (OpenAI's with and without `/v1`, as LiteLLM serves them). */
 const ENDPOINTS = new Map<string, Endpoint>([
@@ -108,8 +117,8 @@ const ENDPOINTS = new Map<string, Endpoint>([
   ['/score', atRoot('/score', 'ascore')],
   ['/pooling', atRoot('/pooling', 'apooling')],
   ['/classify', atRoot('/classify', 'aclassify')],
-  ['/tokenize', atRoot('/tokenize', 'atokenize')],
-  ['/detokenize', atRoot('/detokenize', 'adetokenize')],
+  ['/tokenize', atRoot('/tokenize', 'atokenize', true)],
+  ['/detokenize', atRoot('/detokenize', 'adetokenize', true)],
 ]);
 
 /** Every path the fast path serves, with its method (for the OpenAPI document and tests). */

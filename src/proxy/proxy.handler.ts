@@ -20,7 +20,7 @@ import { BodyBudget, parseBody, readBody } from './request-body.js';
 import { readUploadHead } from './multipart.js';
 import { observe } from './observe.js';
 import { createContext, releaseAll, type RequestContext } from './request-context.js';
-import { deploymentsFor, ResponsePins } from './response-pins.js';
+import { deploymentOfResponse, deploymentsFor, responseIdFor } from './response-pins.js';
 import { writeError } from './response-writer.js';
 import { RouterService } from './router.service.js';
 import { routeHintOf, servedOf } from './strategies/route-hint-of.js';
@@ -40,7 +40,6 @@ export class ProxyHandler {
   private readonly logger = new NestLogger('Proxy');
   readonly http: HttpLimits;
   private readonly bodies: BodyBudget;
-  private readonly pins = new ResponsePins();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -109,8 +108,10 @@ export class ProxyHandler {
       ctx.payload = (dep) => ({ ...upload.body(dep.upstreamModel), contentType });
     } else {
       body = parseBody(await readBody(req, this.http, this.bodies, held), this.http, ep);
+      const named = ep.createsResponse === true;
       ctx.payload = (dep) => {
         body.model = dep.upstreamModel;
+        if (named) body.request_id = responseIdFor(ctx.callId, dep);
         return { body: JSON.stringify(body) };
       };
     }
@@ -136,14 +137,13 @@ export class ProxyHandler {
         body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true, continuous_usage_stats: true };
       } else tap = new SseTap('continuous', ep.stream);
     }
-    // A follow-up goes where its previous response lives; one this instance did not create is looked for.
+    // A follow-up goes where its previous response lives (its id says where); a foreign id is looked for.
     if (ep.createsResponse && body.previous_response_id !== undefined) {
-      const holder = this.pins.deploymentOf(body.previous_response_id, this.registry);
+      const holder = deploymentOfResponse(body.previous_response_id, this.registry);
       if (holder && group.includes(holder)) group = [holder];
       else ctx.probing = true;
     }
     await this.forwardWithFallbacks(ctx, group, res, tap, routeHintOf(req, body, ctx.bodyBytes, this.router.settings));
-    if (ep.createsResponse && ctx.outcome === 'success' && ctx.responseId && ctx.deployment) this.pins.pin(ctx.responseId, ctx.deployment.id);
   }
 
   /** Budget and rate limits of a virtual key, held until the request ends. */
@@ -158,8 +158,8 @@ export class ProxyHandler {
   }
 
   /**
-   * GET /v1/responses/{id} and its cancel: sent to the deployment that created the response; one this
-   * instance does not know is asked of every deployment the key may use, until one has it.
+   * GET /v1/responses/{id} and its cancel: sent to the deployment the id names (response-pins.ts); an
+   * id the proxy did not make is asked of every deployment the key may use, until one has it.
    */
   private async serveStored(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     req.resume();
@@ -168,7 +168,7 @@ export class ProxyHandler {
     const q = url.indexOf('?');
     ctx.upstreamPath = ctx.endpoint.upstreamPath.replace('{id}', encodeURIComponent(id)) + (q === -1 ? '' : url.slice(q));
     const principal = ctx.principal!;
-    const holder = this.pins.deploymentOf(id, this.registry);
+    const holder = deploymentOfResponse(id, this.registry);
     let group: readonly DeploymentConfig[];
     if (holder) {
       this.auth.assertModelAllowed(
@@ -185,7 +185,6 @@ export class ProxyHandler {
     ctx.alias = holder?.modelName ?? group[0]?.modelName ?? '';
     if (group.length === 0 || ctx.clientGone) throw new ApiError(404, ErrorType.NotFound, `Response with id '${id}' not found.`, 'response_id');
     await this.forwardWithFallbacks(ctx, group, res, undefined, { inputTokens: 0, stream: false });
-    if (ctx.outcome === 'success' && !holder && ctx.deployment) this.pins.pin(id, ctx.deployment.id);
   }
 
   /** The alias's deployments, then LiteLLM's fallbacks (failover.ts) while nothing reached the client. */
@@ -262,12 +261,13 @@ export class ProxyHandler {
         this.router.succeeded(dep, servedOf(ctx, tUp, tap !== undefined));
         return undefined;
       }
+      // A 404 while probing means "not here", not a broken backend.
+      const elsewhere = ctx.probing && last.error.status === 404;
       // Only a backend's own fault counts toward its cooldown: never the request's 4xx, never a client that left.
-      if (last.fault) {
+      if (last.fault && !elsewhere) {
         this.router.failed(dep, last.fault);
         this.metrics.upstreamError(ctx.alias, last.kind);
       }
-      const elsewhere = ctx.probing && last.error.status === 404;
       if ((!last.retry && !elsewhere) || ctx.clientGone) break;
     }
     if (last === CLIENT_SIDE || ctx.clientGone) {

@@ -3,31 +3,25 @@ import type { DeploymentConfig } from '../config/config.types.js';
 import type { ModelRegistry } from '../models/model-registry.service.js';
 import { mayCall } from './model-alias.js';
 
-/** Response ids remembered per process: enough for the responses of the last hours of a busy server. */
-const MAX_PINS = 100_000;
+// vLLM keeps a stored response (and what a follow-up's `previous_response_id` refers to) on the server
+// that made it, and names the response after the request's `request_id` body field (vLLM's
+// ResponsesRequest.request_id; ResponsesResponse.from_request sets `id` from it). So the proxy names
+// each response itself, after its call id and the deployment it sent it to: any instance reads where a
+// response lives from its id alone, with nothing to share or remember (LiteLLM encodes the deployment
+// into the id it returns for the same reason).
 
-/**
- * Which deployment created each response (vLLM keeps a stored response, and what a follow-up's
- * `previous_response_id` refers to, on the server that made it). Oldest ids are forgotten first;
- * an id this instance never saw is found by asking the deployments (see ProxyHandler).
- */
-export class ResponsePins {
-  private readonly pins = new Map<string, string>();
+const PINNED = /^resp_[0-9a-f-]{36}_([A-Za-z0-9_-]{1,160})$/;
 
-  constructor(private readonly max = MAX_PINS) {}
+/** The `request_id` (and so the response id) for a response created by call `callId` on `dep`. */
+export function responseIdFor(callId: string, dep: DeploymentConfig): string {
+  return `resp_${callId}_${Buffer.from(dep.id).toString('base64url')}`;
+}
 
-  pin(responseId: string, deploymentId: string): void {
-    this.pins.delete(responseId);
-    this.pins.set(responseId, deploymentId);
-    if (this.pins.size > this.max) this.pins.delete(this.pins.keys().next().value!);
-  }
-
-  /** The deployment that holds `responseId`, while it is still configured. */
-  deploymentOf(responseId: unknown, registry: ModelRegistry): DeploymentConfig | undefined {
-    if (typeof responseId !== 'string') return undefined;
-    const id = this.pins.get(responseId);
-    return id === undefined ? undefined : registry.byDeploymentId(id);
-  }
+/** The deployment a response id names, while it is still configured; undefined for ids the proxy did not make. */
+export function deploymentOfResponse(responseId: unknown, registry: ModelRegistry): DeploymentConfig | undefined {
+  if (typeof responseId !== 'string') return undefined;
+  const m = PINNED.exec(responseId);
+  return m ? registry.byDeploymentId(Buffer.from(m[1], 'base64url').toString('utf8')) : undefined;
 }
 
 /** Every deployment of an alias `principal` may call, in config order: where an unknown response id may live. */
