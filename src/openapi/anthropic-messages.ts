@@ -1,5 +1,5 @@
 import type { ParameterObject } from '@nestjs/swagger';
-import { anyObject, arr, bool, int, MODEL, MODEL_FIELD, nullable, num, obj, ref, route, type RouteFamily, str } from './common.js';
+import { anyObject, arr, bool, enumOf, int, MODEL, MODEL_FIELD, nullable, num, obj, ref, route, type RouteFamily, str } from './common.js';
 
 // Anthropic's Messages API as vLLM serves it: AnthropicMessagesRequest/Response and the stream events
 // (vllm/entrypoints/anthropic/protocol.py).
@@ -47,8 +47,8 @@ const USAGE = obj({ input_tokens: int(), output_tokens: int(), cache_creation_in
 const MESSAGE = obj(
   {
     id: str(),
-    type: { type: 'string', enum: ['message'] },
-    role: { type: 'string', enum: ['assistant'] },
+    type: enumOf('message'),
+    role: enumOf('assistant'),
     model: str('The deployment’s model id'),
     content: arr(BLOCK),
     stop_reason: nullable(str('end_turn, max_tokens, stop_sequence, tool_use')),

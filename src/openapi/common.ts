@@ -23,6 +23,8 @@ export const int = (description?: string): SchemaObject => ({ type: 'integer', d
 export const num = (description?: string): SchemaObject => ({ type: 'number', description });
 export const bool = (description?: string): SchemaObject => ({ type: 'boolean', description });
 export const arr = (items: Schema, description?: string): SchemaObject => ({ type: 'array', items, description });
+/** A string that is always `value` (e.g. `object: "list"`). */
+export const enumOf = (value: string): SchemaObject => ({ type: 'string', enum: [value] });
 export const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
 /** A JSON object whose fields the proxy forwards untouched (tool definitions, vLLM extras). */
 export const anyObject = (description?: string): SchemaObject => ({ type: 'object', additionalProperties: true, description });
@@ -47,6 +49,26 @@ export const USAGE = obj(
   { prompt_tokens: int(), completion_tokens: nullable(int()), total_tokens: int(), prompt_tokens_details: nullable(anyObject('e.g. cached_tokens')) },
   ['prompt_tokens', 'total_tokens'],
 );
+
+/** The OpenAI-style list answer of embeddings, score, pooling and classify (vLLM's *Response classes). */
+export const list = (item: SchemaObject): SchemaObject =>
+  obj({ id: str(), object: enumOf('list'), created: int(), model: str('The deployment’s model id'), data: arr(item), usage: USAGE }, [
+    'id',
+    'object',
+    'model',
+    'data',
+    'usage',
+  ]);
+
+/** The chat-like answers and stream chunks: {id, object, created, model, choices, usage}. */
+export const choices = (object: SchemaObject, choice: SchemaObject, usage: SchemaObject, description?: string): SchemaObject =>
+  obj(
+    { id: str(), object, created: int(), model: str('The deployment’s model id'), choices: arr(choice), usage },
+    ['id', 'object', 'created', 'model', 'choices'],
+    {
+      description,
+    },
+  );
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('ErrorResponse') } } });
 

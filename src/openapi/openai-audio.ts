@@ -1,5 +1,22 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import { arr, bool, int, MODEL_FIELD, nullable, num, obj, ref, route, type RouteDoc, type RouteFamily, str, USAGE, v1AndRoot } from './common.js';
+import {
+  arr,
+  bool,
+  choices,
+  enumOf,
+  int,
+  MODEL_FIELD,
+  nullable,
+  num,
+  obj,
+  ref,
+  route,
+  type RouteDoc,
+  type RouteFamily,
+  str,
+  USAGE,
+  v1AndRoot,
+} from './common.js';
 
 // Shapes: OpenAI's audio API reference and vLLM's TranscriptionRequest/TranslationRequest, their responses
 // and stream chunks (vllm/entrypoints/openai/speech_to_text/protocol.py). vLLM answers `usage` as
@@ -29,7 +46,7 @@ const TRANSCRIPTION_FORM = form('transcribe', {
 });
 const TRANSLATION_FORM = form('translate into English', { language: str('vLLM: the language of the audio, when known') });
 
-const AUDIO_USAGE = obj({ type: { type: 'string', enum: ['duration'] }, seconds: int('Seconds of audio') }, ['type', 'seconds']);
+const AUDIO_USAGE = obj({ type: enumOf('duration'), seconds: int('Seconds of audio') }, ['type', 'seconds']);
 
 const RESULT = obj(
   {
@@ -44,18 +61,10 @@ const RESULT = obj(
   { description: 'response_format json (text, usage) or verbose_json (also language, duration, segments, words)' },
 );
 
-const CHUNK = obj(
-  {
-    id: str(),
-    object: str('transcription.chunk or translation.chunk'),
-    created: int(),
-    model: str(),
-    choices: arr(
-      obj({ delta: obj({ content: nullable(str()) }), finish_reason: nullable(str()), stop_reason: nullable({ oneOf: [int(), str()] }) }, ['delta']),
-    ),
-    usage: nullable(USAGE),
-  },
-  ['id', 'object', 'created', 'model', 'choices'],
+const CHUNK = choices(
+  str('transcription.chunk or translation.chunk'),
+  obj({ delta: obj({ content: nullable(str()) }), finish_reason: nullable(str()), stop_reason: nullable({ oneOf: [int(), str()] }) }, ['delta']),
+  nullable(USAGE),
 );
 
 const CHUNKS = 'chat-like `data: {chunk}` lines with `choices[].delta.content`, the usage in the last chunk when present, then `data: [DONE]`.';

@@ -1,4 +1,24 @@
-import { anyObject, arr, bool, int, MODEL, MODEL_FIELD, nullable, num, obj, PROMPT, ref, route, type RouteFamily, str, USAGE, v1AndRoot } from './common.js';
+import {
+  anyObject,
+  arr,
+  bool,
+  choices,
+  enumOf,
+  int,
+  list,
+  MODEL,
+  MODEL_FIELD,
+  nullable,
+  num,
+  obj,
+  PROMPT,
+  ref,
+  route,
+  type RouteFamily,
+  str,
+  USAGE,
+  v1AndRoot,
+} from './common.js';
 
 // Shapes: OpenAI's API reference and vLLM's ChatCompletionRequest/Response
 // (vllm/entrypoints/openai/chat_completion/protocol.py), CompletionRequest/Response
@@ -56,28 +76,16 @@ const ASSISTANT = obj(
 
 const FINISH = nullable(str('stop, length, tool_calls, ...'));
 
-const CHAT = obj(
-  {
-    id: str(),
-    object: { type: 'string', enum: ['chat.completion'] },
-    created: int(),
-    model: str('The deployment’s model id, as vLLM names it'),
-    choices: arr(obj({ index: int(), message: ASSISTANT, finish_reason: FINISH, logprobs: nullable(anyObject()) }, ['index', 'message'])),
-    usage: USAGE,
-  },
-  ['id', 'object', 'created', 'model', 'choices'],
+const CHAT = choices(
+  enumOf('chat.completion'),
+  obj({ index: int(), message: ASSISTANT, finish_reason: FINISH, logprobs: nullable(anyObject()) }, ['index', 'message']),
+  USAGE,
 );
 
-const CHAT_CHUNK = obj(
-  {
-    id: str(),
-    object: { type: 'string', enum: ['chat.completion.chunk'] },
-    created: int(),
-    model: str(),
-    choices: arr(obj({ index: int(), delta: obj({ role: str(), content: nullable(str()), tool_calls: arr(anyObject()) }), finish_reason: FINISH }, ['index'])),
-    usage: nullable(USAGE),
-  },
-  ['id', 'object', 'created', 'model', 'choices'],
+const CHAT_CHUNK = choices(
+  enumOf('chat.completion.chunk'),
+  obj({ index: int(), delta: obj({ role: str(), content: nullable(str()), tool_calls: arr(anyObject()) }), finish_reason: FINISH }, ['index']),
+  nullable(USAGE),
 );
 
 const COMPLETION_REQUEST = obj(
@@ -94,12 +102,7 @@ const COMPLETION_REQUEST = obj(
 );
 
 const TEXT_CHOICE = obj({ index: int(), text: str(), finish_reason: FINISH, logprobs: nullable(anyObject()) }, ['index', 'text']);
-const completion = (description?: string) =>
-  obj(
-    { id: str(), object: { type: 'string', enum: ['text_completion'] }, created: int(), model: str(), choices: arr(TEXT_CHOICE), usage: nullable(USAGE) },
-    ['id', 'object', 'created', 'model', 'choices'],
-    { description },
-  );
+const completion = (description?: string) => choices(enumOf('text_completion'), TEXT_CHOICE, nullable(USAGE), description);
 
 const EMBEDDING_REQUEST = obj(
   {
@@ -113,22 +116,8 @@ const EMBEDDING_REQUEST = obj(
   { additionalProperties: true, description: FORWARDED },
 );
 
-const EMBEDDINGS = obj(
-  {
-    id: str(),
-    object: { type: 'string', enum: ['list'] },
-    created: int(),
-    model: str(),
-    data: arr(
-      obj({ index: int(), object: { type: 'string', enum: ['embedding'] }, embedding: { oneOf: [arr(num()), str('base64')] } }, [
-        'index',
-        'object',
-        'embedding',
-      ]),
-    ),
-    usage: USAGE,
-  },
-  ['object', 'model', 'data', 'usage'],
+const EMBEDDINGS = list(
+  obj({ index: int(), object: enumOf('embedding'), embedding: { oneOf: [arr(num()), str('base64')] } }, ['index', 'object', 'embedding']),
 );
 
 const hello = [{ role: 'user', content: 'Say hello in five words.' }];

@@ -1,5 +1,5 @@
 import type { ParameterObject } from '@nestjs/swagger';
-import { anyObject, arr, bool, int, MODEL, MODEL_FIELD, nullable, num, obj, ref, route, type RouteFamily, str, v1AndRoot } from './common.js';
+import { anyObject, arr, bool, enumOf, int, MODEL, MODEL_FIELD, nullable, num, obj, ref, route, type RouteFamily, str, v1AndRoot } from './common.js';
 
 // Shapes: OpenAI's Responses API reference and vLLM's ResponsesRequest/ResponsesResponse and stream events
 // (vllm/entrypoints/openai/responses/protocol.py, streaming_events.py; GET takes `stream` and
@@ -57,7 +57,7 @@ const RESPONSE_USAGE = obj(
 const RESPONSE = obj(
   {
     id: str('resp_…', 'resp_0123456789abcdef'),
-    object: { type: 'string', enum: ['response'] },
+    object: enumOf('response'),
     created_at: int(),
     model: str('The deployment’s model id'),
     status: { type: 'string', enum: ['completed', 'failed', 'in_progress', 'cancelled', 'queued', 'incomplete'] },
@@ -141,6 +141,8 @@ export const OPENAI_RESPONSES: RouteFamily = {
       id: 'cancelResponse',
       tag: 'openai',
       summary: 'Cancel a background response',
+      description:
+        'Sent to the deployment that created it. Only a `background` response still queued or in progress can be cancelled: vLLM answers 400 otherwise.',
       parameters: [ID],
       ok: { json: ref('Response'), description: 'The response, `status: "cancelled"`.' },
     }),

@@ -1,5 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import { anyObject, arr, bool, int, MODEL, MODEL_FIELD, nullable, num, obj, PROMPT, ref, route, type RouteFamily, str, USAGE } from './common.js';
+import { anyObject, arr, bool, enumOf, int, list, MODEL, MODEL_FIELD, nullable, num, obj, PROMPT, ref, route, type RouteFamily, str } from './common.js';
 
 // vLLM's own pooling-model routes. Shapes: RerankRequest/RerankResponse and the ScoreRequest variants
 // (vllm/entrypoints/pooling/scoring/protocol.py), PoolingRequest/PoolingResponse
@@ -20,15 +20,6 @@ const TEXTS: SchemaObject = { oneOf: [str(), arr(str())], description: 'A text o
 
 const request = (properties: Record<string, SchemaObject>, required: string[], description: string) =>
   obj({ ...BASIC, ...properties }, ['model', ...required], { additionalProperties: true, description: `${description}. ${FORWARDED}` });
-
-/** The OpenAI-like list answers of score, pooling and classify: {id, object: "list", created, model, data, usage}. */
-const list = (item: SchemaObject) =>
-  obj({ id: str(), object: { type: 'string', enum: ['list'] }, created: int(), model: str('The deployment’s model id'), data: arr(item), usage: USAGE }, [
-    'id',
-    'model',
-    'data',
-    'usage',
-  ]);
 
 const RERANK_REQUEST = request(
   {
@@ -67,7 +58,7 @@ const SCORE_REQUEST = request(
   'Scores each pair of text_1 × text_2 (newer vLLM also names them queries/documents, queries/items or data_1/data_2)',
 );
 
-const SCORE = list(obj({ index: int(), object: { type: 'string', enum: ['score'] }, score: num() }, ['index', 'score']));
+const SCORE = list(obj({ index: int(), object: enumOf('score'), score: num() }, ['index', 'score']));
 
 const POOLING_REQUEST = request(
   {
@@ -86,7 +77,7 @@ const POOLING = list(
   obj(
     {
       index: int(),
-      object: { type: 'string', enum: ['pooling'] },
+      object: enumOf('pooling'),
       data: { oneOf: [arr(arr(num())), arr(num()), str('base64')], description: 'The pooled output: a vector, a vector per token, or base64' },
     },
     ['index', 'data'],
