@@ -205,6 +205,11 @@ describe('openapi: the proxied routes in /openapi.json', () => {
     expect(problems).toEqual([]);
   });
 
+  it('Swagger UI at /docs shows the same document', async () => {
+    const init = await (await app.fetch('/docs/swagger-ui-init.js', { key: null })).text();
+    for (const r of CONTRACT) expect(init).toContain(JSON.stringify(r.path));
+  });
+
   const named = (r: Route) => `${r.method.toUpperCase()} ${r.path}`;
 
   for (const r of CONTRACT)
