@@ -10,6 +10,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './database/embedde
 import { redactUrl } from './database/database.options.js';
 import { runMigrationsLocked } from './database/migrate.js';
 import { VERSION } from './common/version.js';
+import { addProxyRoutes } from './openapi/proxy-routes.js';
 import { ProxyHandler } from './proxy/proxy.handler.js';
 import { FrontDoor, type RequestListener } from './server/front-door.js';
 
@@ -103,6 +104,7 @@ function setupSwagger(app: NestExpressApplication): void {
     .addSecurity('x-litellm-api-key', { type: 'apiKey', in: 'header', name: 'x-litellm-api-key', description: "LiteLLM's header; wins over Authorization" })
     .addSecurity('api-key', { type: 'apiKey', in: 'header', name: 'api-key', description: 'Azure OpenAI-style header' })
     .build();
-  const document = SwaggerModule.createDocument(app, doc);
+  // The /v1 routes are served ahead of Nest (front door): their path items are written by hand.
+  const document = addProxyRoutes(SwaggerModule.createDocument(app, doc));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }
