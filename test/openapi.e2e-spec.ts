@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestProxy, type TestProxy } from './helpers/proxy.js';
+import { servedRoutes } from '../src/proxy/endpoints.js';
 
 // Issue 15 item 3: /openapi.json (and so Swagger UI at /docs) documents every route of the vLLM contract
 // (notes/VLLM-CONTRACT.md) with its body, answers, errors and keys, and every example in it works as
@@ -203,6 +204,16 @@ describe('openapi: the proxied routes in /openapi.json', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.components.securitySchemes['x-api-key']).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
     expect(problems).toEqual([]);
+  });
+
+  it('documents every route the fast path serves (the endpoint table), and no route it does not', () => {
+    const served = servedRoutes().map((r) => `${r.method.toLowerCase()} ${r.path}`);
+    const listed = CONTRACT.filter((r) => !r.path.endsWith('/models')).map((r) => `${r.method} ${r.path}`);
+    expect(listed.sort()).toEqual(served.sort());
+    for (const key of served) {
+      const [method, path] = key.split(' ');
+      expect(doc.paths[path]?.[method as 'get' | 'post'], key).toBeDefined();
+    }
   });
 
   it('Swagger UI at /docs shows the same document', async () => {
