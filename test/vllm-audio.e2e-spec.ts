@@ -1,12 +1,12 @@
 import { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockVllm, TOKEN, type MockVllm, type RecordedRequest } from './mock-vllm/mock-vllm.js';
+import { TOKEN, type MockVllm, type RecordedRequest } from './mock-vllm/mock-vllm.js';
 import type { RecordedUpload } from './mock-vllm/routes-audio.js';
 import { slowUpload, wav } from './helpers/audio.js';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { startTestProxy, type TestProxy } from './helpers/proxy.js';
-import { apiErrorOf, expectErrorEnvelope, waitFor, withFields } from './helpers/sdk.js';
-import { costOf, expectMoney, generateKey, sleep, type SpendRow } from './helpers/spend.js';
+import type { TestProxy } from './helpers/proxy.js';
+import { apiErrorOf, expectErrorEnvelope, withFields } from './helpers/sdk.js';
+import { costOf, expectMoney, generateKey } from './helpers/spend.js';
+import { startVllmRoutesEnv, type VllmRoutesEnv } from './helpers/vllm-routes.js';
 
 // Issue 15 (/work/notes/VLLM-CONTRACT.md): vLLM's speech-to-text routes through the proxy with the official
 // SDK. Multipart forms whose `model` field names the alias go to {api_base}/audio/… with the upstream id and
@@ -22,42 +22,20 @@ const PRICES = { input: 0.000001, output: 0.000002 };
 const TEXT = TOKEN.repeat(8);
 
 describe('vLLM audio routes through the proxy', () => {
-  let db: TestDatabase;
+  let env: VllmRoutesEnv;
   let vllm: MockVllm;
-  let other: MockVllm;
   let app: TestProxy;
+  let bookedRows: VllmRoutesEnv['bookedRows'];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    [vllm, other] = await Promise.all([startMockVllm({ model: WHISPER, apiKey: DEPLOY_KEY }), startMockVllm({ model: 'other/model' })]);
-    app = await startTestProxy({
-      databaseUrl: db.url,
-      models: [
-        {
-          model_name: 'whisper',
-          // One prefix is stripped: the upstream id is "openai/whisper-large-v3".
-          litellm_params: { model: `hosted_vllm/${WHISPER}`, api_base: vllm.url, api_key: DEPLOY_KEY },
-          model_info: { input_cost_per_token: PRICES.input, output_cost_per_token: PRICES.output },
-        },
-        { model_name: 'other', litellm_params: { model: 'openai/other/model', api_base: other.url } },
-      ],
-      settings: { litellm_settings: { num_retries: 0 } },
-    });
+    // hosted_vllm/openai/whisper-large-v3: one prefix is stripped, the upstream id is "openai/whisper-large-v3".
+    env = await startVllmRoutesEnv({ upstreamModel: WHISPER, alias: 'whisper', deployKey: DEPLOY_KEY, prices: PRICES });
+    ({ vllm, app, bookedRows } = env);
   });
   afterAll(async () => {
-    await app?.close();
-    await Promise.all([vllm?.close(), other?.close()]);
-    await db?.drop();
+    await env?.close();
   });
 
-  const rowsOf = (token: string) => db.query<SpendRow>('SELECT * FROM "LiteLLM_SpendLogs" WHERE api_key = $1 ORDER BY "startTime"', [token]);
-  async function bookedRows(token: string, n: number): Promise<SpendRow[]> {
-    await waitFor(async () => (await rowsOf(token)).length >= n, 5000);
-    await sleep(150);
-    const rows = await rowsOf(token);
-    expect(rows).toHaveLength(n);
-    return rows;
-  }
   /** The one request the mock saw since `before`, with its recorded upload. */
   function upstreamSince(before: number, path: string): { req: RecordedRequest; upload: RecordedUpload } {
     const seen = vllm.requests.slice(before);

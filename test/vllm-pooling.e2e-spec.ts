@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { startTestProxy, type TestProxy } from './helpers/proxy.js';
-import { expectErrorEnvelope, waitFor } from './helpers/sdk.js';
-import { expectMoney, generateKey, sleep, type SpendRow } from './helpers/spend.js';
+import type { MockVllm } from './mock-vllm/mock-vllm.js';
+import type { TestProxy } from './helpers/proxy.js';
+import { expectErrorEnvelope } from './helpers/sdk.js';
+import { expectMoney, generateKey } from './helpers/spend.js';
+import { startVllmRoutesEnv, type VllmRoutesEnv } from './helpers/vllm-routes.js';
 
 // Issue 15 (/work/notes/VLLM-CONTRACT.md): vLLM's pooling and tokenizer routes through the proxy — rerank,
 // score, pooling, classify, tokenize, detokenize. Each client path goes to its vLLM path (under /v1 =
@@ -43,43 +43,20 @@ const CASES: Case[] = [
 ];
 
 describe('vLLM pooling and tokenizer routes through the proxy', () => {
-  let db: TestDatabase;
+  let env: VllmRoutesEnv;
   let vllm: MockVllm;
-  let other: MockVllm;
   let app: TestProxy;
+  let bookedRows: VllmRoutesEnv['bookedRows'];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // With --api-key, as a real deployment: /v1 and /v2 refuse anything but the deployment's key.
-    [vllm, other] = await Promise.all([startMockVllm({ model: RERANKER, apiKey: DEPLOY_KEY }), startMockVllm({ model: 'other/model' })]);
-    app = await startTestProxy({
-      databaseUrl: db.url,
-      models: [
-        {
-          model_name: 'reranker',
-          litellm_params: { model: `hosted_vllm/${RERANKER}`, api_base: vllm.url, api_key: DEPLOY_KEY },
-          model_info: { input_cost_per_token: PRICE_IN, output_cost_per_token: PRICE_OUT },
-        },
-        { model_name: 'other', litellm_params: { model: 'openai/other/model', api_base: other.url } },
-      ],
-      settings: { litellm_settings: { num_retries: 0 } },
-    });
+    // The deployment runs with --api-key: /v1 and /v2 refuse anything but the deployment's key.
+    env = await startVllmRoutesEnv({ upstreamModel: RERANKER, alias: 'reranker', deployKey: DEPLOY_KEY, prices: { input: PRICE_IN, output: PRICE_OUT } });
+    ({ vllm, app, bookedRows } = env);
   });
   afterAll(async () => {
-    await app?.close();
-    await Promise.all([vllm?.close(), other?.close()]);
-    await db?.drop();
+    await env?.close();
   });
 
-  const rowsOf = (token: string) => db.query<SpendRow>('SELECT * FROM "LiteLLM_SpendLogs" WHERE api_key = $1 ORDER BY "startTime"', [token]);
-  /** Polls until the spend writer has booked `n` rows for the key, then checks no more come. */
-  async function bookedRows(token: string, n: number): Promise<SpendRow[]> {
-    await waitFor(async () => (await rowsOf(token)).length >= n, 5000);
-    await sleep(150);
-    const rows = await rowsOf(token);
-    expect(rows).toHaveLength(n);
-    return rows;
-  }
   const post = (path: string, key: string | null, body: unknown) => app.fetch(path, { method: 'POST', key, json: body });
 
   describe.each(CASES)('$path', (c) => {
