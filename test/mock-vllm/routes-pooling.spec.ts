@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import OpenAI, { toFile } from 'openai';
 import { startMockVllm, TOKEN, type MockVllm } from './mock-vllm.js';
@@ -8,6 +10,28 @@ import { slowUpload, wav } from '../helpers/audio.js';
 
 const MODEL = 'BAAI/bge-reranker-v2-m3';
 const KEY = 'mock-key';
+
+/** A one-hop HTTP forwarder to `target` that pipes the request body through, or buffers it whole first. */
+async function forwarder(target: string, buffer: boolean): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const up = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    if (!buffer) {
+      req.pipe(up);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => up.end(Buffer.concat(chunks)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
 
 describe('mock vLLM: pooling, tokenizer and audio routes', () => {
   let mock: MockVllm;
@@ -88,6 +112,14 @@ describe('mock vLLM: pooling, tokenizer and audio routes', () => {
       usage: { prompt_tokens: 7, total_tokens: 7, completion_tokens: 0, prompt_tokens_details: null },
     });
     expect(typeof r.created).toBe('number');
+  });
+
+  it('refuses score lists that do not pair up, as validate_score_input does', async () => {
+    const res = await post('/score', { text_1: ['a', 'b'], text_2: ['a', 'b', 'c'] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Input lengths must be either 1:1, 1:N or N:N');
+    const empty = await post('/rerank', { query: 'a', documents: [] });
+    expect(((await empty.json()) as { error: { message: string } }).error.message).toBe('At least one text_pair element must be given');
   });
 
   it('serves /pooling and /classify at the root only', async () => {
@@ -221,6 +253,28 @@ describe('mock vLLM: pooling, tokenizer and audio routes', () => {
       expect(up.files[0]?.size).toBe(audio.length);
       expect(lastWriteAt - (up.firstByteAt ?? Infinity)).toBeGreaterThanOrEqual(400);
       expect(up.endedAt).toBeGreaterThanOrEqual(lastWriteAt);
+    });
+
+    it('tells a hop that streams the upload from one that buffers it (what the proxy e2e test relies on)', async () => {
+      const seen = async (buffer: boolean): Promise<number> => {
+        const hop = await forwarder(mock.baseUrl, buffer);
+        try {
+          mock.reset();
+          const r = await slowUpload(`${hop.url}/v1/audio/transcriptions`, {
+            model: MODEL,
+            file: wav(2),
+            pieces: 3,
+            pauseMs: 150,
+            headers: { authorization: `Bearer ${KEY}` },
+          });
+          expect(r.status).toBe(200);
+          return r.lastWriteAt - ((mock.requests[0]?.body as RecordedUpload).firstByteAt ?? Infinity);
+        } finally {
+          await hop.close();
+        }
+      };
+      expect(await seen(false)).toBeGreaterThanOrEqual(400);
+      expect(await seen(true)).toBeLessThanOrEqual(0);
     });
   });
 });

@@ -31,6 +31,13 @@ export function relevance(query: string, doc: string): number {
   return shared / d.size;
 }
 
+/** _validate_score_input_lens (vllm/entrypoints/pooling/score/utils.py): 1:1, 1:N or N:N, neither side empty. */
+function checkLengths(left: unknown[], right: unknown[]): void {
+  if (left.length > 1 && left.length !== right.length) throw badRequest('Input lengths must be either 1:1, 1:N or N:N');
+  if (left.length === 0) throw badRequest('At least one text element must be given');
+  if (right.length === 0) throw badRequest('At least one text_pair element must be given');
+}
+
 /** Per-request steering: `mock.legacy_rerank_usage: true` answers RerankUsage as older vLLM does (total_tokens only). */
 function legacyUsage(body: Record<string, unknown>): boolean {
   return isRecord(body.mock) && body.mock.legacy_rerank_usage === true;
@@ -40,6 +47,7 @@ const rerank: JsonAnswer = (body, env, baseId) => {
   const query = required(body, 'query');
   if (typeof query !== 'string') throw invalidRequest('Input should be a valid string: query');
   const documents = stringList(required(body, 'documents'), 'documents');
+  checkLengths([query], documents);
   const topN = body.top_n ?? 0;
   if (typeof topN !== 'number' || !Number.isInteger(topN)) throw invalidRequest('Input should be a valid integer: top_n');
   let prompt = 0;
@@ -73,9 +81,9 @@ function scoreSides(body: Record<string, unknown>): [string[], string[]] {
 
 const score: JsonAnswer = (body, env, baseId) => {
   const [left, right] = scoreSides(body);
-  // validate_score_input: one left text is paired with every right one; otherwise the lists pair up.
+  checkLengths(left, right);
+  // One left text is paired with every right one; otherwise the lists pair up.
   const firsts = left.length === 1 ? right.map(() => left[0] as string) : left;
-  if (firsts.length !== right.length) throw badRequest('Input lengths must be either 1:1, 1:N or N:N');
   let prompt = 0;
   const data = right.map((text, index) => {
     const first = firsts[index] as string;
