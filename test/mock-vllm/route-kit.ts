@@ -61,6 +61,9 @@ export function jsonRoute(answer: JsonAnswer): Route {
     }
     env.record({ method: req.method ?? 'POST', path, headers: req.headers, body, receivedAt });
     if (refuseUnauthorized(req, res, env, path)) return;
+    // validate_json_request (vllm/entrypoints/openai/utils.py; a 415 HTTPException in older releases).
+    const media = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
+    if (media !== 'application/json') throw invalidRequest("Unsupported Media Type: Only 'application/json' is allowed");
     if (!parsed || !isRecord(body)) throw invalidRequest(parsed ? 'expected a JSON object' : 'There was an error parsing the body');
     checkModel(body.model, env);
     send(res, 200, JSON.stringify(answer(body, env, baseRequestId(req))));

@@ -87,10 +87,13 @@ describe('mock vLLM: pooling, tokenizer and audio routes', () => {
       expect((await post('/rerank', body, {})).status).toBe(200);
     });
 
-    it('refuses another model (404) and a missing query (400) in vLLM error shape', async () => {
+    it('refuses another model (404), a body not sent as JSON and a missing query (400) in vLLM error shape', async () => {
       const wrong = await post('/rerank', { ...body, model: 'other' });
       expect(wrong.status).toBe(404);
       expect(await wrong.json()).toEqual({ error: { message: 'The model `other` does not exist.', type: 'NotFoundError', param: null, code: 404 } });
+      const form = await fetch(`${mock.baseUrl}/rerank`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) });
+      expect(form.status).toBe(400);
+      expect(((await form.json()) as { error: { message: string } }).error.message).toBe("Unsupported Media Type: Only 'application/json' is allowed");
       const missing = await post('/rerank', { documents: ['a'] });
       expect(missing.status).toBe(400);
       expect(((await missing.json()) as { error: { message: string } }).error.message).toBe('Field required: query');
