@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MockVllm } from './mock-vllm/mock-vllm.js';
-import type { TestProxy } from './helpers/proxy.js';
+import { MASTER_KEY, type TestProxy } from './helpers/proxy.js';
 import { expectErrorEnvelope } from './helpers/sdk.js';
 import { expectMoney, generateKey } from './helpers/spend.js';
 import { startVllmRoutesEnv, type VllmRoutesEnv } from './helpers/vllm-routes.js';
@@ -89,7 +89,7 @@ describe('vLLM pooling and tokenizer routes through the proxy', () => {
       const denied = await expectErrorEnvelope(await post(c.path, key.key, c.body), 401);
       expect(denied.message).toContain('key not allowed to access model');
       await expectErrorEnvelope(await post(c.path, null, c.body), 401);
-      const unknown = await expectErrorEnvelope(await post(c.path, key.key, { ...c.body, model: 'no-such-model' }), 400);
+      const unknown = await expectErrorEnvelope(await post(c.path, MASTER_KEY, { ...c.body, model: 'no-such-model' }), 400);
       expect(unknown.message).toContain('Invalid model name passed in model=no-such-model');
       expect(vllm.requests.length).toBe(before);
     });
