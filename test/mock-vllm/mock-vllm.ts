@@ -14,8 +14,9 @@
 // - Bad API key: vLLM's `AuthenticationMiddleware` (vllm/entrypoints/openai/server_utils.py) answers
 //   401 `{"error": "Unauthorized"}` — a plain string, not ErrorInfo — and only guards paths under
 //   /v1 (so /health and /version stay open). The mock does the same so the proxy meets the real thing.
-// - Only /health, /ping and /version exist without the /v1 prefix, as in vLLM; unknown paths get
-//   FastAPI's `{"detail":"Not Found"}`.
+// - Besides /health, /ping and /version, only the pooling and tokenizer routes (routes-pooling.ts,
+//   routes-tokenize.ts) exist without the /v1 prefix, as in vLLM; unknown paths get FastAPI's
+//   `{"detail":"Not Found"}`.
 
 import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -24,6 +25,10 @@ import { randomUUID } from 'node:crypto';
 import { MockLoad, type MockLoadOptions, type ReportedLoad } from './load.js';
 import { createMessage } from './routes-messages.js';
 import { ResponsesRoutes } from './routes-responses.js';
+import type { RouteEnv } from './route-kit.js';
+import { POOLING_ROUTES } from './routes-pooling.js';
+import { TOKENIZE_ROUTES } from './routes-tokenize.js';
+import { AUDIO_ROUTES } from './routes-audio.js';
 
 export type Fault = '500' | '400' | '429' | 'hang' | 'drop' | 'reset';
 export const FAULTS: readonly Fault[] = ['500', '400', '429', 'hang', 'drop', 'reset'];
@@ -111,9 +116,9 @@ const DEFAULT_COMPLETION_TOKENS = 16;
 export const TOKEN = 'tok ';
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-const JSON_TYPE = 'application/json';
+export const JSON_TYPE = 'application/json';
 // Starlette's StreamingResponse adds the charset; vLLM's own SSE code compares against this exact value.
-const SSE_TYPE = 'text/event-stream; charset=utf-8';
+export const SSE_TYPE = 'text/event-stream; charset=utf-8';
 
 /** Per-request state, shared by the answer code and the 'close' listener. */
 interface Ctx {
@@ -126,7 +131,7 @@ interface Ctx {
   cancel: (() => void) | undefined;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: string,
@@ -135,11 +140,11 @@ class HttpError extends Error {
   }
 }
 
-function errorJson(message: string, type: string, code: number): string {
+export function errorJson(message: string, type: string, code: number): string {
   return JSON.stringify({ error: { message, type, param: null, code } });
 }
 
-const badRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'BadRequestError', 400));
+export const badRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'BadRequestError', 400));
 
 /**
  * vLLM's refusal of a request over the context (`_validate_input` / VLLMValidationError): the prompt
@@ -157,9 +162,9 @@ export function contextLengthError(maxModelLen: number, prompt: number, maxToken
   return undefined;
 }
 // Pydantic/request validation failures go through vLLM's validation_exception_handler (type = phrase).
-const invalidRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'Bad Request', 400));
+export const invalidRequest = (message: string): HttpError => new HttpError(400, errorJson(message, 'Bad Request', 400));
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -173,7 +178,7 @@ function nonNegative(v: unknown, name: string): number | undefined {
   return v;
 }
 
-function countWords(s: string): number {
+export function countWords(s: string): number {
   let n = 0;
   let inWord = false;
   for (let i = 0; i < s.length; i++) {
@@ -186,7 +191,7 @@ function countWords(s: string): number {
 }
 
 /** Deterministic stand-in for a tokenizer: words in strings, length of token-id arrays. */
-function countPromptTokens(v: unknown): number {
+export function countPromptTokens(v: unknown): number {
   if (typeof v === 'string') return countWords(v);
   if (typeof v === 'number') return 1;
   if (Array.isArray(v)) {
@@ -197,7 +202,7 @@ function countPromptTokens(v: unknown): number {
   return 0;
 }
 
-function countChatTokens(messages: unknown[]): number {
+export function countChatTokens(messages: unknown[]): number {
   let n = 0;
   for (const m of messages) {
     if (!isRecord(m)) continue;
@@ -220,12 +225,12 @@ function requestedTokens(body: Record<string, unknown>): number | undefined {
   return v;
 }
 
-function randomId(): string {
+export function randomId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
 /** A unit vector derived from the text (FNV-1a, then a murmur3 finalizer per dimension), stable across runs. */
-function embed(text: string, dims: number): number[] {
+export function embed(text: string, dims: number): number[] {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -247,12 +252,12 @@ function embed(text: string, dims: number): number[] {
   return v;
 }
 
-function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE): void {
+export function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -352,6 +357,12 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
   };
 
   const requests: RecordedRequest[] = [];
+  const routeEnv: RouteEnv = {
+    model,
+    maxModelLen: opts.maxModelLen ?? 32768,
+    record: (r) => void (record && requests.push(r)),
+    authorized,
+  };
   const load = new MockLoad(opts.load ?? {}, model);
   const responses = new ResponsesRoutes({ model, maxModelLen: opts.maxModelLen, store: opts.responsesStore !== false });
   let healthStatus = 200;
@@ -744,6 +755,9 @@ export async function startMockVllm(opts: MockVllmOptions): Promise<MockVllm> {
     const method = req.method ?? 'GET';
     const receivedAt = Date.now();
     const inference = INFERENCE_PATHS.has(path);
+    // Route families kept in their own files (routes-*.ts).
+    const family = method === 'POST' ? (POOLING_ROUTES[path] ?? TOKENIZE_ROUTES[path] ?? AUDIO_ROUTES[path]) : undefined;
+    if (family !== undefined) return family(req, res, routeEnv, path);
 
     if (method === 'POST' && inference) {
       const raw = await readBody(req);
