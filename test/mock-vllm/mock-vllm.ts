@@ -322,20 +322,7 @@ interface Steering {
 
 // What the route families in routes-*.ts share with the routes here.
 export type { Ctx, Steering };
-export {
-  HttpError,
-  DEFAULT_COMPLETION_TOKENS,
-  SSE_TYPE,
-  badRequest,
-  countChatTokens,
-  countWords,
-  drain,
-  dropAfterFlush,
-  invalidRequest,
-  randomId,
-  send,
-  sleep,
-};
+export { DEFAULT_COMPLETION_TOKENS, drain, dropAfterFlush, sleep };
 
 const INFERENCE_PATHS = new Set(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses', '/v1/messages']);
 const GET_PATHS = new Set(['/health', '/ping', '/version', '/v1/models', '/metrics']);
