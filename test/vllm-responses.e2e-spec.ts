@@ -71,8 +71,9 @@ describe('vLLM Responses API through the proxy', () => {
     const [row] = await keyRows(db, key.token, 1);
     expect(row).toMatchObject({ call_type: 'aresponses', model: GEMMA, model_group: 'gemma', model_id: 'gemma-only', prompt_tokens: 3, completion_tokens: 4 });
     expectMoney(row?.spend, costOf(PRICES, 3, 4));
-    // vLLM does not derive the response id from our X-Request-Id: the row keeps it in metadata.
-    expect(row?.request_id === r.id || row?.metadata.response_id === r.id).toBe(true);
+    // vLLM names the response after the body's request_id, which the proxy sets: the row is booked under it.
+    expect(row?.request_id).toBe(r.id);
+    expect(seen?.body).toMatchObject({ request_id: r.id });
   });
 
   it('also serves /responses without the /v1 prefix', async () => {
@@ -149,12 +150,28 @@ describe('vLLM Responses API through the proxy', () => {
     expect((await apiErrorOf(app.client(narrow.key).responses.retrieve(created.id))).status).toBe(401);
   });
 
-  it('a second instance that never saw the response finds its deployment by probing', async () => {
+  it('a second instance that never saw the response reads its deployment from the id', async () => {
     const tag = uniqueTag('resp-probe');
     const created = await app.client().responses.create(withFields({ model: 'pinned', input: 'find me', max_output_tokens: 1 }, { test_tag: tag }));
-    const { creator } = creatorOf(tag);
+    const { creator, bystander } = creatorOf(tag);
     expect(await other.client().responses.retrieve(created.id)).toEqual(created);
     expect(gets(creator, created.id)).toHaveLength(1);
+    expect(gets(bystander, created.id)).toHaveLength(0);
+  });
+
+  it('finds a response the proxy did not name by asking each deployment, and a 404 there cools nothing', async () => {
+    // Made on pin-b directly (say, before the proxy was in front): its id names no deployment.
+    const direct = await fetch(`${pinB.url}/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: GEMMA, input: 'x' }),
+    });
+    const made = (await direct.json()) as { id: string };
+    for (let i = 0; i < 3; i++) expect(await other.client().responses.retrieve(made.id)).toMatchObject({ id: made.id });
+    expect(gets(pinB, made.id)).toHaveLength(3);
+    // pin-a answered 404 each time it was asked, and still takes requests.
+    const health = (await (await other.fetch('/health/deployments')).json()) as { deployments?: Array<{ model_id?: string; state?: string }> };
+    expect(JSON.stringify(health)).not.toContain('cooling_down');
     const missing = await apiErrorOf(other.client().responses.retrieve('resp_nobody_has_this'));
     expect(missing.status).toBe(404);
     expect(missing.error).toMatchObject({ message: expect.any(String) as string, type: expect.any(String) as string });
