@@ -12,12 +12,14 @@ import { startVllmRoutesEnv, type VllmRoutesEnv } from './helpers/vllm-routes.js
 // SDK. Multipart forms whose `model` field names the alias go to {api_base}/audio/… with the upstream id and
 // the deployment's key; they are booked as atranscription / atranslation. vLLM's non-streamed usage is
 // `{"type":"duration","seconds":N}` (transcriptions; translations have none), so those rows carry 0 tokens:
-// this proxy's config has no per-second price (only input/output_cost_per_token), so their spend is 0.
+// their spend is seconds × the model's input_cost_per_second, 0 without one.
 // A streamed transcription ends with a token usage chunk (stream_include_usage), billed per token.
 
 const WHISPER = 'openai/whisper-large-v3';
 const DEPLOY_KEY = 'sk-vllm-audio-deployment';
 const PRICES = { input: 0.000001, output: 0.000002 };
+/** The README's `input_cost_per_second` (audio): vLLM's transcription usage is in seconds. */
+const PER_SECOND = 0.0001;
 /** The mock's answer: 8 tokens, and Whisper's 4 task tokens as the prompt of a stream. */
 const TEXT = TOKEN.repeat(8);
 
@@ -29,7 +31,13 @@ describe('vLLM audio routes through the proxy', () => {
 
   beforeAll(async () => {
     // hosted_vllm/openai/whisper-large-v3: one prefix is stripped, the upstream id is "openai/whisper-large-v3".
-    env = await startVllmRoutesEnv({ upstreamModel: WHISPER, alias: 'whisper', deployKey: DEPLOY_KEY, prices: PRICES });
+    env = await startVllmRoutesEnv({
+      upstreamModel: WHISPER,
+      alias: 'whisper',
+      deployKey: DEPLOY_KEY,
+      prices: PRICES,
+      moreAliases: [{ alias: 'whisper-per-second', modelInfo: { input_cost_per_second: PER_SECOND } }],
+    });
     ({ vllm, app, bookedRows } = env);
   });
   afterAll(async () => {
@@ -67,6 +75,15 @@ describe('vLLM audio routes through the proxy', () => {
     const [row] = await bookedRows(key.token, 1);
     expect(row).toMatchObject({ call_type: 'atranscription', model: WHISPER, model_group: 'whisper', prompt_tokens: 0, completion_tokens: 0 });
     expectMoney(row!.spend, 0);
+  });
+
+  it('bills a transcription’s duration usage at the model’s input_cost_per_second', async () => {
+    const key = await generateKey(app, { models: ['whisper-per-second'] });
+    const r = await app.client(key.key).audio.transcriptions.create({ model: 'whisper-per-second', file: await toFile(wav(2.2), 'a.wav') });
+    expect(r.usage).toEqual({ type: 'duration', seconds: 3 });
+    const [row] = await bookedRows(key.token, 1);
+    expect(row).toMatchObject({ call_type: 'atranscription', model: WHISPER, model_group: 'whisper-per-second', prompt_tokens: 0, completion_tokens: 0 });
+    expectMoney(row!.spend, 3 * PER_SECOND);
   });
 
   it('serves /audio/transcriptions without /v1 too (raw multipart)', async () => {

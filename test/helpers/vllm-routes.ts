@@ -17,18 +17,25 @@ export interface VllmRoutesEnv {
   close(): Promise<void>;
 }
 
-export async function startVllmRoutesEnv(opts: { upstreamModel: string; alias: string; deployKey: string; prices: Prices }): Promise<VllmRoutesEnv> {
+export interface VllmRoutesOptions {
+  upstreamModel: string;
+  alias: string;
+  deployKey: string;
+  prices: Prices;
+  /** More aliases of the same deployment, each with its own model_info (e.g. other prices). */
+  moreAliases?: { alias: string; modelInfo: Record<string, unknown> }[];
+}
+
+export async function startVllmRoutesEnv(opts: VllmRoutesOptions): Promise<VllmRoutesEnv> {
   const db = await createTestDatabase();
   const [vllm, other] = await Promise.all([startMockVllm({ model: opts.upstreamModel, apiKey: opts.deployKey }), startMockVllm({ model: 'other/model' })]);
+  // hosted_vllm/ is stripped once: "hosted_vllm/openai/x" is served as "openai/x".
+  const litellm_params = { model: `hosted_vllm/${opts.upstreamModel}`, api_base: vllm.url, api_key: opts.deployKey };
   const app = await startTestProxy({
     databaseUrl: db.url,
     models: [
-      {
-        model_name: opts.alias,
-        // hosted_vllm/ is stripped once: "hosted_vllm/openai/x" is served as "openai/x".
-        litellm_params: { model: `hosted_vllm/${opts.upstreamModel}`, api_base: vllm.url, api_key: opts.deployKey },
-        model_info: { input_cost_per_token: opts.prices.input, output_cost_per_token: opts.prices.output },
-      },
+      { model_name: opts.alias, litellm_params, model_info: { input_cost_per_token: opts.prices.input, output_cost_per_token: opts.prices.output } },
+      ...(opts.moreAliases ?? []).map((a) => ({ model_name: a.alias, litellm_params, model_info: a.modelInfo })),
       { model_name: 'other', litellm_params: { model: 'openai/other/model', api_base: other.url } },
     ],
     settings: { litellm_settings: { num_retries: 0 } },
