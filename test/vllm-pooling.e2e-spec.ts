@@ -111,4 +111,15 @@ describe('vLLM pooling and tokenizer routes through the proxy', () => {
     expect(res.status).toBe(200);
     await bookedRows(key.token, 1);
   });
+
+  it("counts toward the key's rate limit and budget like chat: 429 past rpm_limit, budget_exceeded once spent", async () => {
+    const limited = await generateKey(app, { models: ['reranker'], rpm_limit: 1 });
+    expect((await post('/v1/score', limited.key, SCORE)).status).toBe(200);
+    await expectErrorEnvelope(await post('/tokenize', limited.key, { model: 'reranker', prompt: 'x' }), 429);
+
+    const poor = await generateKey(app, { models: ['reranker'], max_budget: (RERANK_TOKENS * PRICE_IN) / 2 });
+    expect((await post('/v1/rerank', poor.key, RERANK)).status).toBe(200);
+    await bookedRows(poor.token, 1);
+    expect((await expectErrorEnvelope(await post('/v1/rerank', poor.key, RERANK), 400)).type).toBe('budget_exceeded');
+  });
 });
