@@ -61,12 +61,15 @@ function row(r: Row): Endpoint {
   return { method: 'POST', base: 'v1', body: 'json', generates: false, ...r };
 }
 
+/** Chat's and the Messages API's list of turns. */
+const MESSAGES_FIELD = { name: 'messages', example: '[{"role": "user", "content": "hi"}]' };
+
 const CHAT = row({
   upstreamPath: '/chat/completions',
   callType: 'acompletion',
   stream: OPENAI_STREAM,
   generates: true,
-  listField: { name: 'messages', example: '[{"role": "user", "content": "hi"}]' },
+  listField: MESSAGES_FIELD,
 });
 const TEXT = row({ upstreamPath: '/completions', callType: 'atext_completion', stream: OPENAI_STREAM, generates: true });
 const EMBED = row({ upstreamPath: '/embeddings', callType: 'aembedding' });
@@ -76,7 +79,7 @@ const MESSAGES = row({
   callType: 'anthropic_messages',
   stream: MESSAGES_STREAM,
   generates: true,
-  listField: { name: 'messages', example: '[{"role": "user", "content": "hi"}]' },
+  listField: MESSAGES_FIELD,
 });
 const TRANSCRIBE = row({ upstreamPath: '/audio/transcriptions', callType: 'atranscription', body: 'multipart', stream: AUDIO_STREAM, generates: true });
 const TRANSLATE = row({ upstreamPath: '/audio/translations', callType: 'atranslation', body: 'multipart', stream: AUDIO_STREAM, generates: true });

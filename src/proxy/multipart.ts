@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import type { HttpLimits } from '../config/config.types.js';
-import type { BodyBudget } from './request-body.js';
+import { type BodyBudget, BodyMeter, tooLarge } from './request-body.js';
 
 const BOUNDARY = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i;
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -107,16 +107,13 @@ class Growing {
  * `limits.maxBodyBytes` overall. A client that puts the file first has it held until `model` comes.
  */
 export function readUploadHead(req: IncomingMessage, limits: HttpLimits, budget: BodyBudget, held: (bytes: number) => void): Promise<UploadHead> {
-  const delimiter = Buffer.from(`\r\n--${boundaryOf(req.headers['content-type'])}`);
-  const max = limits.maxBodyBytes;
-  const tooLarge = () => new ApiError(413, ErrorType.InvalidRequest, `Request body too large: the limit is ${max} bytes (MAX_REQUEST_BODY_BYTES).`);
-  if (Number(req.headers['content-length']) > max) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
+    const delimiter = Buffer.from(`\r\n--${boundaryOf(req.headers['content-type'])}`);
+    const meter = new BodyMeter(req, limits, budget, held);
     // A CRLF in front, so the first delimiter reads like every other one.
     const buf = new Growing();
     buf.push(Buffer.from('\r\n'));
     const scanner = new PartScanner(delimiter);
-    let size = 0;
     const stop = () => {
       req.off('data', onData);
       req.off('end', onEnd);
@@ -127,16 +124,9 @@ export function readUploadHead(req: IncomingMessage, limits: HttpLimits, budget:
       reject(err);
     };
     const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > max) return fail(tooLarge());
       try {
-        budget.take(c.length);
-      } catch (err) {
-        return fail(err);
-      }
-      held(c.length);
-      buf.push(c);
-      try {
+        meter.take(c);
+        buf.push(c);
         scanner.scan(buf.view);
       } catch (err) {
         return fail(err);
@@ -145,7 +135,7 @@ export function readUploadHead(req: IncomingMessage, limits: HttpLimits, budget:
       if (!model) return;
       stop();
       req.pause();
-      resolve(headOf(req, buf.view.subarray(2), model, scanner.parts, size, max, tooLarge));
+      resolve(headOf(req, buf.view.subarray(2), model, scanner.parts, meter));
     };
     const onEnd = () => fail(ApiError.badRequest('"model" is required: a form field naming a model from /v1/models', 'model'));
     req.on('data', onData);
@@ -154,7 +144,7 @@ export function readUploadHead(req: IncomingMessage, limits: HttpLimits, budget:
   });
 }
 
-function headOf(req: IncomingMessage, buf: Buffer, model: Part, parts: Part[], size: number, max: number, tooLarge: () => ApiError): UploadHead {
+function headOf(req: IncomingMessage, buf: Buffer, model: Part, parts: Part[], meter: BodyMeter): UploadHead {
   // Offsets were taken with the leading CRLF in place.
   const start = model.start - 2;
   const end = model.end - 2;
@@ -168,10 +158,11 @@ function headOf(req: IncomingMessage, buf: Buffer, model: Part, parts: Part[], s
       const value = Buffer.from(upstreamModel);
       const stream = new PassThrough();
       stream.write(Buffer.concat([buf.subarray(0, start), value, buf.subarray(end)]));
-      let total = size;
+      // The rest streams through, not held: only the total is bounded.
+      let total = meter.size;
       req.on('data', (c: Buffer) => {
         total += c.length;
-        if (total > max) stream.destroy(tooLarge());
+        if (total > meter.max) stream.destroy(tooLarge(meter.max));
       });
       req.pipe(stream);
       req.resume();

@@ -31,32 +31,54 @@ export class BodyBudget {
   }
 }
 
+/** A body over MAX_REQUEST_BODY_BYTES. */
+export function tooLarge(max: number): ApiError {
+  return new ApiError(413, ErrorType.InvalidRequest, `Request body too large: the limit is ${max} bytes (MAX_REQUEST_BODY_BYTES).`);
+}
+
 /**
- * Reads a /v1 body within `limits.maxBodyBytes`, counting it against the in-flight budget as it
- * arrives. `held` is called with what was taken, so the caller gives it back when the request ends
- * (even when this rejects).
+ * Counts a body as it arrives, within `limits.maxBodyBytes`, taking each held chunk from the
+ * in-flight budget; `held` hears what was taken, so the caller gives it back when the request ends
+ * (whatever happens). Refuses a declared length over the limit before anything is read.
  */
+export class BodyMeter {
+  size = 0;
+  readonly max: number;
+
+  constructor(
+    req: IncomingMessage,
+    limits: HttpLimits,
+    private readonly budget: BodyBudget,
+    private readonly held: (bytes: number) => void,
+  ) {
+    this.max = limits.maxBodyBytes;
+    if (Number(req.headers['content-length']) > this.max) throw tooLarge(this.max);
+  }
+
+  /** Counts and holds a chunk; throws 413 past the limit, 503 when the budget is spent. */
+  take(c: Buffer): void {
+    this.size += c.length;
+    if (this.size > this.max) throw tooLarge(this.max);
+    this.budget.take(c.length);
+    this.held(c.length);
+  }
+}
+
+/** Reads a /v1 body whole, metered (see BodyMeter). */
 export function readBody(req: IncomingMessage, limits: HttpLimits, budget: BodyBudget, held: (bytes: number) => void): Promise<Buffer> {
-  const max = limits.maxBodyBytes;
-  const tooLarge = () => new ApiError(413, ErrorType.InvalidRequest, `Request body too large: the limit is ${max} bytes (MAX_REQUEST_BODY_BYTES).`);
-  const declared = Number(req.headers['content-length']);
-  if (declared > max) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
+    const meter = new BodyMeter(req, limits, budget, held);
     const chunks: Buffer[] = [];
-    let size = 0;
     const fail = (err: unknown) => {
       req.off('data', onData);
       reject(err);
     };
     const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > max) return fail(tooLarge());
       try {
-        budget.take(c.length);
+        meter.take(c);
       } catch (err) {
         return fail(err);
       }
-      held(c.length);
       chunks.push(c);
     };
     req.on('data', onData);
