@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { AuthService } from '../auth/auth.service.js';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import { toApiError } from '../common/api-exception.filter.js';
-import { LOGGER, type Logger } from '../common/logger.js';
+import { LOGGER, type Logger, requestLogger } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig, type HttpLimits } from '../config/config.types.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -42,6 +42,7 @@ export class ProxyHandler {
   private readonly logger = new NestLogger('Proxy');
   private readonly http: HttpLimits;
   private readonly bodies: BodyBudget;
+  private readonly requestLog: Logger;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -53,8 +54,9 @@ export class ProxyHandler {
     private readonly spend: SpendWriter,
     private readonly limits: LimitsService,
     private readonly metrics: MetricsService,
-    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(LOGGER) log: Logger,
   ) {
+    this.requestLog = requestLogger(log);
     this.http = config.http;
     this.bodies = new BodyBudget(config.http.maxInflightBodyBytes);
   }
@@ -104,7 +106,7 @@ export class ProxyHandler {
     const tokensOut = ctx.usage?.completion_tokens ?? 0;
     const ttftMs = ctx.firstChunkAt === null ? null : ctx.firstChunkAt - ctx.startTime;
     this.metrics.finished(model, status, ms / 1000, ttftMs === null ? null : ttftMs / 1000, tokensIn, tokensOut, ctx.spend);
-    this.log.info(
+    this.requestLog.info(
       {
         req_id: ctx.requestId,
         model,
