@@ -549,7 +549,9 @@ async function startProxy(
     ].join('\n'),
   );
   const port = await freePort();
-  const argv = ['--enable-source-maps', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  // Node's flags as production starts it (infra/systemd/model-proxy.service: none), plus BENCH_NODE_FLAGS.
+  // No --enable-source-maps: production runs without it, and its cache is ~5 MB of RSS after boot.
+  const argv = [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   let profileDir: string | undefined;
   if (args.profile) {
     profileDir = join(os.tmpdir(), `mp-bench-profile-${Date.now()}-${name}`);
