@@ -2,7 +2,7 @@
 // next to the pass-through, all running at once and measured in interleaved rounds. On a shared
 // machine req/s moves with the neighbours; the CPU a process spends per request moves much less, so
 // this is the figure to compare changes by when `npm run bench` cannot get a quiet machine.
-//   tsx bench/cpu-ab.ts --a DIST_DIR_A --b DIST_DIR_B [--flags-a "..."] [--flags-b "..."]
+//   tsx bench/cpu-ab.ts --a DIST_DIR_A --b DIST_DIR_B [--flags-a="..."] [--flags-b="--max-semi-space-size=4"]
 //       [--rounds 5] [--seconds 4] [--connections 50] [--stream]
 // A DIST_DIR is a copy of dist/ (cp -r dist /tmp/dist-a). Virtual key, spend logs on, logging at info
 // to a file, as `npm run bench` runs the proxy. Prints per target the median over rounds of: req/s,
@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { adminQuery, children, cpuSeconds, dbUrl, freePort, log, ROOT, startChild, statusKb, stopChild, tsxArgs, waitForHttp, waitForUrl } from './harness.js';
+import * as h from './harness.js';
 import { runLoad } from './load.js';
 import { childEnv, startMock } from './services.js';
 
@@ -53,7 +53,7 @@ function dbCpu(db: string | undefined): number {
     if (!/^\d+$/.test(e)) continue;
     try {
       const title = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (title.startsWith('postgres:') && title.includes(` ${db} `)) s += cpuSeconds(Number(e)) || 0;
+      if (title.startsWith('postgres:') && title.includes(` ${db} `)) s += h.cpuSeconds(Number(e)) || 0;
     } catch {
       /* gone */
     }
@@ -66,46 +66,26 @@ async function startProxy(name: string, dir: string, home: string, mockUrl: stri
   const root = join(home, 'app');
   mkdirSync(root, { recursive: true });
   cpSync(dir, join(root, 'dist'), { recursive: true });
-  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
-  symlinkSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+  symlinkSync(join(h.ROOT, 'node_modules'), join(root, 'node_modules'));
+  symlinkSync(join(h.ROOT, 'package.json'), join(root, 'package.json'));
   const db = `mp_cpuab_${Date.now()}_${name.toLowerCase()}`;
-  await adminQuery(`CREATE DATABASE ${db}`);
+  await h.adminQuery(`CREATE DATABASE ${db}`);
   const config = join(home, 'config.yaml');
-  writeFileSync(
-    config,
-    [
-      'model_list:',
-      `  - model_name: ${ALIAS}`,
-      '    litellm_params:',
-      '      model: openai/bench/mock-model',
-      `      api_base: ${mockUrl}/v1`,
-      '    model_info:',
-      '      input_cost_per_token: 0.0000001',
-      '      output_cost_per_token: 0.0000004',
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  const child = startChild(
+  writeFileSync(config, h.proxyConfigYaml(ALIAS, 'bench/mock-model', mockUrl));
+  const port = await h.freePort();
+  const child = h.startChild(
     name,
     process.execPath,
     [...flags.split(' ').filter(Boolean), join(root, 'dist/src/main.js')],
     {
       ...childEnv(),
-      DATABASE_URL: dbUrl(db),
-      LITELLM_MASTER_KEY: MASTER,
-      LITELLM_SALT_KEY: 'sk-cpu-ab-salt-0123456789',
-      PROXY_CONFIG: config,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      TOKENS_ENV: join(home, 'tokens.env'),
-      PROXY_DATA_DIR: join(home, 'data'),
+      ...h.proxyEnv({ db, masterKey: MASTER, saltKey: 'sk-cpu-ab-salt-0123456789', config, port, home }),
     },
     join(home, 'proxy.log'),
   );
   const origin = `http://127.0.0.1:${port}`;
-  await waitForHttp(child, `${origin}/health/liveliness`);
-  log(`${name}: ${dir} ${flags} — ${(statusKb(child.pid, 'VmRSS') / 1024).toFixed(1)} MB after boot`);
+  await h.waitForHttp(child, `${origin}/health/liveliness`);
+  h.log(`${name}: ${dir} ${flags} — ${(h.statusKb(child.pid, 'VmRSS') / 1024).toFixed(1)} MB after boot`);
   const r = await request(`${origin}/key/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
@@ -135,21 +115,21 @@ async function measure(t: Target): Promise<{ rps: number; cpuUs: number; dbUs: n
     warmupMs: 1000,
     stream: args.stream,
     onMeasureStart: () => {
-      c0 = cpuSeconds(t.pid);
+      c0 = h.cpuSeconds(t.pid);
       d0 = dbCpu(t.db);
     },
   });
-  const c1 = cpuSeconds(t.pid);
+  const c1 = h.cpuSeconds(t.pid);
   const d1 = dbCpu(t.db);
-  if (r.errors) log(`${t.name}: ${r.errors} errors ${JSON.stringify(r.errorKinds)}`);
+  if (r.errors) h.log(`${t.name}: ${r.errors} errors ${JSON.stringify(r.errorKinds)}`);
   return { rps: r.rps, cpuUs: ((c1 - c0) * 1e6) / r.completed, dbUs: t.db ? ((d1 - d0) * 1e6) / r.completed : 0 };
 }
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(os.tmpdir(), 'mp-cpu-ab-'));
   const mock = await startMock('mock', 0, 'bench/mock-model');
-  const pt = startChild('pass-through', process.execPath, tsxArgs('bench/passthrough.ts', ['--port', '0', '--target', mock.url]), childEnv());
-  const targets: Target[] = [{ name: 'pass-through', pid: pt.pid, origin: await waitForUrl(pt), key: 'none' }];
+  const pt = h.startChild('pass-through', process.execPath, h.tsxArgs('bench/passthrough.ts', ['--port', '0', '--target', mock.url]), childEnv());
+  const targets: Target[] = [{ name: 'pass-through', pid: pt.pid, origin: await h.waitForUrl(pt), key: 'none' }];
   const dbs: string[] = [];
   try {
     for (const [name, dir, flags] of [
@@ -169,32 +149,32 @@ async function main(): Promise<void> {
         const t = targets[(i + round) % targets.length];
         const m = await measure(t);
         rows.get(t.name)!.push(m);
-        log(
+        h.log(
           `round ${round + 1} ${t.name.padEnd(12)} ${m.rps.toFixed(0).padStart(6)} req/s  cpu ${m.cpuUs.toFixed(0).padStart(5)} µs/req  db ${m.dbUs.toFixed(0).padStart(4)} µs/req`,
         );
       }
     }
     const pass = rows.get('pass-through')!;
-    log(`medians over ${args.rounds} rounds (${args.stream ? 'stream' : 'non-stream'}, ${args.connections} connections):`);
+    h.log(`medians over ${args.rounds} rounds (${args.stream ? 'stream' : 'non-stream'}, ${args.connections} connections):`);
     for (const t of targets) {
       const r = rows.get(t.name)!;
       const ratio = t.db
         ? ` · req/s vs pass-through per round: ${r.map((x, i) => (x.rps / pass[i].rps).toFixed(2)).join(' ')} (median ${median(r.map((x, i) => x.rps / pass[i].rps)).toFixed(2)})`
         : '';
-      log(
+      h.log(
         `  ${t.name.padEnd(12)} ${median(r.map((x) => x.rps)).toFixed(0)} req/s, cpu ${median(r.map((x) => x.cpuUs)).toFixed(0)} µs/req, db ${median(r.map((x) => x.dbUs)).toFixed(0)} µs/req${ratio}`,
       );
     }
     const a = rows.get('A')!;
     const b = rows.get('B')!;
-    log(
+    h.log(
       `  B ÷ A cpu per round: ${b.map((x, i) => (x.cpuUs / a[i].cpuUs).toFixed(2)).join(' ')} (median ${median(b.map((x, i) => x.cpuUs / a[i].cpuUs)).toFixed(2)})`,
     );
     for (const t of targets.slice(1))
-      log(`  ${t.name} RSS at the end ${(statusKb(t.pid, 'VmRSS') / 1024).toFixed(1)} MB, peak ${(statusKb(t.pid, 'VmHWM') / 1024).toFixed(1)} MB`);
+      h.log(`  ${t.name} RSS at the end ${(h.statusKb(t.pid, 'VmRSS') / 1024).toFixed(1)} MB, peak ${(h.statusKb(t.pid, 'VmHWM') / 1024).toFixed(1)} MB`);
   } finally {
-    for (const c of [...children].reverse()) await stopChild(c);
-    for (const db of dbs) await adminQuery(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    for (const c of [...h.children].reverse()) await h.stopChild(c);
+    for (const db of dbs) await h.adminQuery(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
   }
 }
