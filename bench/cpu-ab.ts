@@ -61,7 +61,7 @@ function dbCpu(db: string | undefined): number {
   return s;
 }
 
-async function startProxy(name: string, dir: string, home: string, mockUrl: string, flags: string): Promise<Target> {
+async function startProxy(name: string, dir: string, home: string, mockUrl: string, flags: string, dbs: string[]): Promise<Target> {
   // A copy of the build beside links to node_modules and package.json, so it resolves as dist/ does.
   const root = join(home, 'app');
   mkdirSync(root, { recursive: true });
@@ -70,6 +70,8 @@ async function startProxy(name: string, dir: string, home: string, mockUrl: stri
   symlinkSync(join(h.ROOT, 'package.json'), join(root, 'package.json'));
   const db = `mp_cpuab_${Date.now()}_${name.toLowerCase()}`;
   await h.adminQuery(`CREATE DATABASE ${db}`);
+  // Dropped at the end even when this proxy fails to start.
+  dbs.push(db);
   const config = join(home, 'config.yaml');
   writeFileSync(config, h.proxyConfigYaml(ALIAS, 'bench/mock-model', mockUrl));
   const port = await h.freePort();
@@ -137,8 +139,7 @@ async function main(): Promise<void> {
       ['B', args.b!, args['flags-b']!],
     ] as const) {
       mkdirSync(join(home, name));
-      const t = await startProxy(name, dir, join(home, name), mock.url, flags);
-      dbs.push(t.db!);
+      const t = await startProxy(name, dir, join(home, name), mock.url, flags, dbs);
       targets.push(t);
     }
     const rows = new Map<string, Array<{ rps: number; cpuUs: number; dbUs: number }>>(targets.map((t) => [t.name, []]));
