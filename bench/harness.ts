@@ -212,6 +212,38 @@ export async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/** One priced deployment of `alias` on a mock, as model_list YAML lines. */
+export function deploymentYaml(alias: string, upstreamModel: string, mockUrl: string): string[] {
+  return [
+    `  - model_name: ${alias}`,
+    '    litellm_params:',
+    `      model: openai/${upstreamModel}`,
+    `      api_base: ${mockUrl}/v1`,
+    '    model_info:',
+    '      input_cost_per_token: 0.0000001',
+    '      output_cost_per_token: 0.0000004',
+  ];
+}
+
+/** A proxy config of one priced alias on the mock (`extra`: more YAML lines, e.g. general_settings). */
+export function proxyConfigYaml(alias: string, upstreamModel: string, mockUrl: string, extra: string[] = []): string {
+  return ['model_list:', ...deploymentYaml(alias, upstreamModel, mockUrl), ...extra, ''].join('\n');
+}
+
+/** What a benchmarked proxy is started with: its database, keys, config, a loopback port and its own data directory. */
+export function proxyEnv(o: { db: string; masterKey: string; saltKey: string; config: string; port: number; home: string }): NodeJS.ProcessEnv {
+  return {
+    DATABASE_URL: dbUrl(o.db),
+    LITELLM_MASTER_KEY: o.masterKey,
+    LITELLM_SALT_KEY: o.saltKey,
+    PROXY_CONFIG: o.config,
+    HOST: '127.0.0.1',
+    PORT: String(o.port),
+    TOKENS_ENV: join(o.home, 'tokens.env'),
+    PROXY_DATA_DIR: join(o.home, 'data'),
+  };
+}
+
 // ---------------------------------------------------------------- the build
 
 /** Builds when asked or when dist/ is missing; returns a note on which build is measured. */

@@ -64,7 +64,15 @@ Options:
   touches the machine's PostgreSQL or Redis;
 - \`--no-write\`;
 - environment \`BENCH_LOG_LEVEL=error\`: the proxies at that log level instead of info, to measure
-  what the per-request log line costs (the run then says its logging is not production's).
+  what the per-request log line costs (the run then says its logging is not production's);
+- environment \`BENCH_NODE_FLAGS\`: Node flags for the proxies (say \`--max-semi-space-size=4\`); without
+  it they run with production's flags (none; no \`--enable-source-maps\` either).
+
+On a machine shared with other work, req/s moves with the neighbours. \`npx tsx bench/cpu-ab.ts --a
+DIR_A --b DIR_B [--flags-b=...] [--rounds 5] [--stream]\` compares two copies of \`dist/\` (or one
+under two sets of Node flags) by the CPU each proxy process spends per request, beside the
+pass-through, all three running at once and measured in rotated rounds; it prints per-round and
+median figures and each proxy's RSS. A change's cost or saving reads better there than in req/s.
 
 ## Targets
 

@@ -19,6 +19,8 @@ import pg from 'pg';
 import { request } from 'undici';
 import { formatTop, type Window } from './cpuprofile-top.js';
 import {
+  proxyConfigYaml,
+  proxyEnv,
   adminQuery,
   BENCHMARKS,
   check,
@@ -533,23 +535,11 @@ async function startProxy(
   const home = join(dir, name);
   mkdirSync(home);
   const configPath = join(home, 'config.yaml');
-  writeFileSync(
-    configPath,
-    [
-      'model_list:',
-      `  - model_name: ${ALIAS}`,
-      '    litellm_params:',
-      `      model: openai/${UPSTREAM_MODEL}`,
-      `      api_base: ${mockUrl}/v1`,
-      '    model_info:',
-      '      input_cost_per_token: 0.0000001',
-      '      output_cost_per_token: 0.0000004',
-      ...(opts.disableSpendLogs ? ['general_settings:', '  disable_spend_logs: true'] : []),
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(configPath, proxyConfigYaml(ALIAS, UPSTREAM_MODEL, mockUrl, opts.disableSpendLogs ? ['general_settings:', '  disable_spend_logs: true'] : []));
   const port = await freePort();
-  const argv = ['--enable-source-maps', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  // Node's flags as production starts it (infra/systemd/model-proxy.service: none), plus BENCH_NODE_FLAGS.
+  // No --enable-source-maps: production runs without it, and its cache is ~5 MB of RSS after boot.
+  const argv = [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   let profileDir: string | undefined;
   if (args.profile) {
     profileDir = join(os.tmpdir(), `mp-bench-profile-${Date.now()}-${name}`);
@@ -565,14 +555,7 @@ async function startProxy(
     {
       ...env,
       ...(LOG_OVERRIDE ? { LOG_LEVEL: LOG_OVERRIDE } : {}),
-      DATABASE_URL: dbUrl(db),
-      LITELLM_MASTER_KEY: MASTER_KEY,
-      LITELLM_SALT_KEY: SALT_KEY,
-      PROXY_CONFIG: configPath,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      TOKENS_ENV: join(home, 'tokens.env'),
-      PROXY_DATA_DIR: join(home, 'data'),
+      ...proxyEnv({ db, masterKey: MASTER_KEY, saltKey: SALT_KEY, config: configPath, port, home }),
     },
     join(home, 'proxy.log'),
   );

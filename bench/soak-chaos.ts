@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { badClient, chat, goodClient, MODEL, newTally, quantile, type Role, type Tally } from './chaos-clients.js';
 import { commandLine, ensureBuild, f0, f2, freePort, gitHead, log, machine, mb, snapshotBuild, statusKb, stopChild, writeSection } from './harness.js';
+import { deploymentYaml } from './harness.js';
 import { app, kill9, metric, mintKey, mockCounts, sleep, startMock, startPostgres, startRedis, SoakWorkspace, type MockCounts } from './services.js';
 import type { SoakOptions } from './soak-money.js';
 
@@ -45,15 +46,7 @@ export async function chaosSoak(o: SoakOptions): Promise<void> {
     let mockB = await startMock('mock B', portB, UPSTREAM);
     const main = snapshotBuild(join(dir, 'app'));
     const master = `sk-chaos-master-${randomBytes(8).toString('hex')}`;
-    const dep = (url: string): string[] => [
-      `  - model_name: ${MODEL}`,
-      '    litellm_params:',
-      `      model: openai/${UPSTREAM}`,
-      `      api_base: ${url}/v1`,
-      '    model_info:',
-      '      input_cost_per_token: 0.0000001',
-      '      output_cost_per_token: 0.0000004',
-    ];
+    const dep = (url: string): string[] => deploymentYaml(MODEL, UPSTREAM, url);
     const config = join(dir, 'config.yaml');
     writeFileSync(config, ['model_list:', ...dep(mockA.url), ...dep(mockB.url), ''].join('\n'));
     const proxyPort = await freePort();

@@ -1,5 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+
+/** ioredis is loaded only when REDIS_URL is set: ~5 MB of RSS a proxy without Redis does not carry. */
+const load = createRequire(import.meta.url);
 
 /** A command Redis has not answered by then is failed, and the request is counted in memory instead. */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
@@ -22,7 +26,8 @@ export class RedisLink {
   fallbacks = 0;
 
   constructor(url: string) {
-    this.redis = new Redis(url, {
+    const { Redis: Client } = load('ioredis') as typeof import('ioredis');
+    this.redis = new Client(url, {
       connectTimeout: CONNECT_TIMEOUT_MS,
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       // Fail rather than queue or replay: a request already counted in memory must not count again later.

@@ -3,7 +3,7 @@ import type { Logger } from '../common/logger.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { RequestContext } from './request-context.js';
 
-/** One log line (never prompts, completions or keys) and one metrics observation per request. */
+/** One log line (never prompts, completions or keys; `log` is the requestLogger) and one metrics observation per request. */
 export function observe(metrics: MetricsService, log: Logger, ctx: RequestContext, status: number): void {
   const ms = performance.now() - ctx.t0;
   const model = ctx.alias || 'unknown';

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { AuthService } from '../auth/auth.service.js';
 import { ApiError, ErrorType } from '../common/api-error.js';
 import { toApiError } from '../common/api-exception.filter.js';
-import { LOGGER, type Logger } from '../common/logger.js';
+import { LOGGER, type Logger, requestLogger } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig, type DeploymentConfig, type HttpLimits } from '../config/config.types.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -40,6 +40,7 @@ export class ProxyHandler {
   private readonly logger = new NestLogger('Proxy');
   readonly http: HttpLimits;
   private readonly bodies: BodyBudget;
+  private readonly requestLog: Logger;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -51,8 +52,9 @@ export class ProxyHandler {
     private readonly spend: SpendWriter,
     private readonly limits: LimitsService,
     private readonly metrics: MetricsService,
-    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(LOGGER) log: Logger,
   ) {
+    this.requestLog = requestLogger(log);
     this.http = config.http;
     this.bodies = new BodyBudget(config.http.maxInflightBodyBytes);
   }
@@ -69,7 +71,7 @@ export class ProxyHandler {
     // Observed once both the connection and the request's own work are done.
     let pending = 2;
     const done = () => {
-      if (--pending === 0) observe(this.metrics, this.log, ctx, res.statusCode);
+      if (--pending === 0) observe(this.metrics, this.requestLog, ctx, res.statusCode);
     };
     // Attached first, so a client that leaves while its key or body is still being read is seen too.
     res.once('close', () => {

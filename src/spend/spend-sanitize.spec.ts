@@ -63,6 +63,24 @@ describe('spend rows are well-formed and bounded', () => {
     expect(big[TRUNCATED]).toContain('k19');
     expect(cleanMetadata('nope')).toEqual({});
   });
+
+  it('bounds metadata whose strings grow when escaped, flat or nested', () => {
+    // 1,024 characters that each escape to 6 bytes (\u0001): 2 of them are ~12 KB of JSON.
+    const escaped = '\u0001'.repeat(LIMITS.metadataString);
+    for (const m of [
+      { a: escaped, b: escaped },
+      { a: { x: escaped }, b: { y: escaped } },
+      { a: 'é'.repeat(1024), b: '€'.repeat(1024), c: '€'.repeat(1024) },
+    ]) {
+      const clean = cleanMetadata({ user_api_key_user_id: 'me', ...m });
+      expect(Buffer.byteLength(JSON.stringify(clean))).toBeLessThanOrEqual(LIMITS.metadataJson);
+      expect(clean.user_api_key_user_id).toBe('me');
+      expect((clean[TRUNCATED] as string[]).length).toBeGreaterThan(0);
+    }
+    // Small flat metadata comes back as it was, key order included.
+    const small = { user_api_key_alias: 'bench', n: 1.5, t: true, z: null, request_id: 'r1' };
+    expect(Object.entries(cleanMetadata(small))).toEqual(Object.entries(small));
+  });
 });
 
 describe('spend write errors', () => {
