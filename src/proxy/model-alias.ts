@@ -28,3 +28,8 @@ export function mayCall(principal: Principal, model: ResolvedModel, registry: Mo
   const names = target === model.requested ? [target] : [model.requested, target];
   return names.some((n) => mayUseModel(principal, n, registry.accessGroupsOf(registry.resolve(n))));
 }
+
+/** mayCall for an alias named as it is (a deployment's own `model_name`). */
+export function mayCallAlias(principal: Principal, alias: string, registry: ModelRegistry): boolean {
+  return mayCall(principal, { requested: alias, name: alias, alias }, registry);
+}

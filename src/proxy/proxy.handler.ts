@@ -15,7 +15,7 @@ import { attempt, CLIENT_SIDE } from './attempt.js';
 import { spendEntryOf } from './booking.js';
 import { type Endpoint, matchEndpoint, responseIdOf } from './endpoints.js';
 import { FallbackChain } from './failover.js';
-import { mayCall, resolveModel } from './model-alias.js';
+import { mayCall, mayCallAlias, resolveModel } from './model-alias.js';
 import { BodyBudget, parseBody, readBody } from './request-body.js';
 import { readUploadHead } from './multipart.js';
 import { observe } from './observe.js';
@@ -173,11 +173,7 @@ export class ProxyHandler {
     const holder = deploymentOfResponse(id, this.registry);
     let group: readonly DeploymentConfig[];
     if (holder) {
-      this.auth.assertModelAllowed(
-        principal,
-        holder.modelName,
-        mayCall(principal, { requested: holder.modelName, name: holder.modelName, alias: holder.modelName }, this.registry),
-      );
+      this.auth.assertModelAllowed(principal, holder.modelName, mayCallAlias(principal, holder.modelName, this.registry));
       group = [holder];
     } else {
       group = deploymentsFor(principal, this.registry);

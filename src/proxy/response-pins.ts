@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { DeploymentConfig } from '../config/config.types.js';
 import type { ModelRegistry } from '../models/model-registry.service.js';
-import { mayCall } from './model-alias.js';
+import { mayCallAlias } from './model-alias.js';
 
 // vLLM keeps a stored response (and what a follow-up's `previous_response_id` refers to) on the server
 // that made it, and names the response after the request's `request_id` body field (vLLM's
@@ -26,5 +26,5 @@ export function deploymentOfResponse(responseId: unknown, registry: ModelRegistr
 
 /** Every deployment of an alias `principal` may call, in config order: where an unknown response id may live. */
 export function deploymentsFor(principal: Principal, registry: ModelRegistry): DeploymentConfig[] {
-  return registry.all().filter((d) => mayCall(principal, { requested: d.modelName, name: d.modelName, alias: d.modelName }, registry));
+  return registry.all().filter((d) => mayCallAlias(principal, d.modelName, registry));
 }
