@@ -28,7 +28,7 @@ export interface RequestContext {
   upstreamPath: string;
   /** The body each attempt sends to deployment `dep` (the model rewritten to its upstream id). */
   payload: (dep: DeploymentConfig) => UpstreamBody;
-  /** A 404 means "not this deployment": try the next (a response id this instance has not seen). */
+  /** A 404 means "not this deployment": try the next (a response id the proxy did not make). */
   probing: boolean;
   /** Set once the alias is known to exist, so metric labels stay bounded whatever clients send. */
   alias: string;
