@@ -1,6 +1,7 @@
 import { applyDecorators, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, IsString, Max, Min, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { ApiError } from './api-error.js';
 
 /** How a refused value is shown: JSON, so "lots" and 5 and [1] read as the caller sent them. */
@@ -61,5 +62,22 @@ export function OptionalDate(doc: Omit<ApiPropertyOptions, 'type'> = {}): Proper
     ApiPropertyOptional({ ...doc, type: 'string' } as ApiPropertyOptions),
     IsOptional(),
     IsISO8601({}, expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)')),
+  );
+}
+
+/**
+ * An optional whole-number query field from 1 (`page`, `page_size`), parsed from the query string; `max`
+ * bounds it. The message says the range, unless `expected` names it (one route keeps its own wording).
+ */
+export function OptionalCount(doc: Omit<ApiPropertyOptions, 'type' | 'minimum'> & { maximum?: number; expected?: string } = {}): PropertyDecorator {
+  const { expected, ...apiDoc } = doc;
+  const max = doc.maximum;
+  return applyDecorators(
+    ApiPropertyOptional({ ...apiDoc, type: 'integer', minimum: 1 } as ApiPropertyOptions),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(expects(expected ?? (max === undefined ? 'an integer ≥ 1' : `an integer from 1 to ${max}`))),
+    Min(1, says('must be at least 1')),
+    ...(max === undefined ? [] : [Max(max, says(`must be at most ${max}`))]),
   );
 }
