@@ -14,14 +14,8 @@ import { ModelRegistry } from '../models/model-registry.service.js';
 import { TeamsService } from '../teams/teams.service.js';
 import { type KeyRecord, readKeyRecords, toKeyRecord } from './key-record.js';
 import type { DeleteKeysDto, ListKeysQueryDto } from './key-query.dto.js';
-import type {
-  DeleteKeysResponseDto,
-  GenerateKeyResponseDto,
-  KeyInfoResponseDto,
-  KeyViewDto,
-  ListKeysResponseDto,
-  UpdateKeyResponseDto,
-} from './key-response.dto.js';
+import type { DeleteKeysResponseDto, GenerateKeyResponseDto, KeyInfoResponseDto } from './key-response.dto.js';
+import type { KeyViewDto, ListKeysResponseDto, UpdateKeyResponseDto } from './key-response.dto.js';
 import { applySettings, assertKnownModels, knownModels, rethrowUniqueAlias } from './key-settings.js';
 import { auditRow, type LiveSpend, toKeyInfo, tokenOf, toKeyView } from './key-view.js';
 import { TokenLookup } from './token-lookup.js';
