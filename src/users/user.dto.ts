@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
+import { IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { ScopeSettingsDto } from '../common/scope-settings.dto.js';
-import { expects, OptionalString, says, OptionalCount } from '../common/validation.js';
+import { expects, OptionalString, OptionalCount, IdField, IdList } from '../common/validation.js';
 import { DURATION, KeySettingsDto } from '../keys/key.dto.js';
 
 // LiteLLM's NewUserRequest / UpdateUserRequest / DeleteUserRequest (litellm/proxy/_types.py): the fields that map
@@ -51,16 +51,12 @@ export class NewUserDto extends UserSettingsDto {
 }
 
 export class UpdateUserDto extends UserSettingsDto {
-  @ApiProperty({ type: 'string' })
-  @IsString(expects('a user id (string)'))
+  @IdField('user')
   user_id: string;
 }
 
 export class DeleteUsersDto {
-  @ApiProperty({ type: [String] })
-  @IsArray(expects('a list of user ids'))
-  @ArrayMinSize(1, says('must name at least one user'))
-  @IsString(expects('a list of user ids', { each: true }))
+  @IdList('user')
   user_ids: string[];
 }
 
