@@ -1,6 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../common/public.decorator.js';
+import { Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { ErrorGroupDto, LatencyResponseDto, UsageQueryDto, UsageResponseDto } from './usage.dto.js';
 import { UsageService } from './usage.service.js';
 import { AdminGet, BadRequest } from '../common/admin-route.decorator.js';
@@ -13,11 +12,7 @@ const BAD = BadRequest('A query parameter of the wrong type or an empty range (t
 export class UsageController {
   constructor(private readonly usage: UsageService) {}
 
-  @Get()
-  @AdminOnly()
-  @ApiOperation({ summary: 'Totals, series over time (hourly or daily, optionally one per key, team or model) and top keys, teams and models' })
-  @ApiOkResponse({ type: UsageResponseDto })
-  @BAD
+  @AdminGet('', 'Totals, series over time (hourly or daily, optionally one per key, team or model) and top keys, teams and models', UsageResponseDto, BAD)
   get(@Query() q: UsageQueryDto): Promise<UsageResponseDto> {
     return this.usage.usage(q);
   }
