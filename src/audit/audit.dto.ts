@@ -1,24 +1,13 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { expects, OptionalDate, OptionalString, says } from '../common/validation.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { OptionalDate, OptionalString, OptionalCount } from '../common/validation.js';
 
 export const AUDIT_MAX_PAGE_SIZE = 1000;
 
 export class AuditQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects('an integer ≥ 1'))
-  @Min(1, says('must be at least 1'))
+  @OptionalCount({ default: 1 })
   page?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: AUDIT_MAX_PAGE_SIZE, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects(`an integer from 1 to ${AUDIT_MAX_PAGE_SIZE}`))
-  @Min(1, says('must be at least 1'))
-  @Max(AUDIT_MAX_PAGE_SIZE, says(`must be at most ${AUDIT_MAX_PAGE_SIZE}`))
+  @OptionalCount({ maximum: AUDIT_MAX_PAGE_SIZE, default: 50 })
   page_size?: number;
 
   @OptionalString({ description: 'LiteLLM_VerificationToken, LiteLLM_ProxyModelTable, config_file, …', example: 'LiteLLM_VerificationToken' })

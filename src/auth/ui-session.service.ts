@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { DataSource } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DbEventsService } from '../database/db-events.service.js';
+import { UiSessionEntity } from './ui-session.entity.js';
 
 export const UI_SESSION_COOKIE = 'mp_ui_session';
 /**
@@ -58,7 +60,8 @@ export class UiSessionService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: DataSource,
+    /** Raw SQL on its own table: the eviction's DELETE … RETURNING and the one-column read. */
+    @InjectRepository(UiSessionEntity) private readonly db: Repository<UiSessionEntity>,
     private readonly events: DbEventsService,
   ) {
     events.subscribe(CHANNEL, (e) => (e.op === 'all' ? this.forget('*') : e.ids.forEach((h) => this.forget(h))));

@@ -51,3 +51,17 @@ export function applyScopeSettings(e: ScopeColumns, dto: ScopeSettingsDto, now: 
   if (dto.model_max_budget != null) e.model_max_budget = dto.model_max_budget;
   if (dto.organization_id !== undefined) e.organization_id = dto.organization_id;
 }
+
+const num = (v: string | null): number | null => (v === null ? null : Number(v));
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** The shared columns of a team or user row as the API shows them: limits as numbers, times as ISO strings. */
+export function scopeView(e: Pick<ScopeColumns, 'rpm_limit' | 'tpm_limit' | 'budget_reset_at'> & { created_at: Date | null; updated_at: Date | null }) {
+  return {
+    tpm_limit: num(e.tpm_limit),
+    rpm_limit: num(e.rpm_limit),
+    budget_reset_at: iso(e.budget_reset_at),
+    created_at: iso(e.created_at),
+    updated_at: iso(e.updated_at),
+  };
+}

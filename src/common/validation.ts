@@ -1,6 +1,7 @@
 import { applyDecorators, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMinSize, IsArray, IsInt, IsISO8601, IsOptional, IsString, Max, Min, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { ApiError } from './api-error.js';
 
 /** How a refused value is shown: JSON, so "lots" and 5 and [1] read as the caller sent them. */
@@ -61,5 +62,37 @@ export function OptionalDate(doc: Omit<ApiPropertyOptions, 'type'> = {}): Proper
     ApiPropertyOptional({ ...doc, type: 'string' } as ApiPropertyOptions),
     IsOptional(),
     IsISO8601({}, expects('an ISO date or time (2026-11-01, 2026-11-01T12:00:00Z)')),
+  );
+}
+
+/**
+ * An optional whole-number query field from 1 (`page`, `page_size`), parsed from the query string; `max`
+ * bounds it. The message says the range, unless `expected` names it (one route keeps its own wording).
+ */
+export function OptionalCount(doc: Omit<ApiPropertyOptions, 'type' | 'minimum'> & { maximum?: number; expected?: string } = {}): PropertyDecorator {
+  const { expected, ...apiDoc } = doc;
+  const max = doc.maximum;
+  return applyDecorators(
+    ApiPropertyOptional({ ...apiDoc, type: 'integer', minimum: 1 } as ApiPropertyOptions),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(expects(expected ?? (max === undefined ? 'an integer ≥ 1' : `an integer from 1 to ${max}`))),
+    Min(1, says('must be at least 1')),
+    ...(max === undefined ? [] : [Max(max, says(`must be at most ${max}`))]),
+  );
+}
+
+/** A required id naming one `what` (`team_id`, `user_id`). */
+export function IdField(what: string): PropertyDecorator {
+  return applyDecorators(ApiProperty({ type: 'string' }), IsString(expects(`a ${what} id (string)`)));
+}
+
+/** A required list naming at least one `what` by id (`team_ids`, `user_ids`). */
+export function IdList(what: string): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ type: [String] }),
+    IsArray(expects(`a list of ${what} ids`)),
+    ArrayMinSize(1, says(`must name at least one ${what}`)),
+    IsString(expects(`a list of ${what} ids`, { each: true })),
   );
 }

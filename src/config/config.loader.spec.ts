@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config.error.js';
+import { BASE, errorOf, model, parse } from '../../test/helpers/config.js';
 import { loadWorkers, parseProxyConfig } from './config.loader.js';
-
-const BASE = 'http://127.0.0.1:8123/v1';
-
-/** One model entry as YAML flow mappings, with `params`/`info` overriding the defaults. */
-function model(name: string, params: Record<string, unknown> = {}, info?: Record<string, unknown>): Record<string, unknown> {
-  return {
-    model_name: name,
-    litellm_params: { model: `openai/google/${name}`, api_base: BASE, ...params },
-    ...(info ? { model_info: info } : {}),
-  };
-}
-
-/** JSON is YAML: configs are written as objects to keep the cases readable. */
-function parse(config: unknown, env: NodeJS.ProcessEnv = {}) {
-  return parseProxyConfig(JSON.stringify(config), env);
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseProxyConfig', () => {
   it('reads a LiteLLM config: aliases, upstream ids, costs, per-deployment settings', () => {

@@ -1,23 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config.error.js';
-import { parseProxyConfig } from './config.loader.js';
-
-const BASE = 'http://127.0.0.1:8123/v1';
-const model = (name: string, params: Record<string, unknown> = {}, info?: Record<string, unknown>) => ({
-  model_name: name,
-  litellm_params: { model: `openai/google/${name}`, api_base: BASE, ...params },
-  ...(info ? { model_info: info } : {}),
-});
-const parse = (config: unknown, env: NodeJS.ProcessEnv = {}) => parseProxyConfig(JSON.stringify(config), env);
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { errorOf, model, parse } from '../../test/helpers/config.js';
 
 describe('LiteLLM config parity: fallbacks, model_group_alias, weight/order, prices, access groups, unsupported settings', () => {
   it('reads fallbacks from litellm_settings, router_settings winning; default_fallbacks become the generic "*" entry', () => {

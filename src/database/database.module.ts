@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { buildDataSourceOptions } from './database.options.js';
+import { DatabaseProbe } from './database-probe.js';
 import { DbEventsService } from './db-events.service.js';
 
 @Global()
@@ -13,10 +14,12 @@ import { DbEventsService } from './db-events.service.js';
       useFactory: (config: AppConfig) => ({
         ...buildDataSourceOptions(config.databaseUrl!, config.dbStatementTimeoutMs),
         retryAttempts: 0,
+        // Each module registers its own entities (TypeOrmModule.forFeature).
+        autoLoadEntities: true,
       }),
     }),
   ],
-  providers: [DbEventsService],
-  exports: [DbEventsService],
+  providers: [DbEventsService, DatabaseProbe],
+  exports: [DbEventsService, DatabaseProbe],
 })
 export class DatabaseModule {}

@@ -1,33 +1,6 @@
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { BudgetEntity } from './entities/budget.entity.js';
-import { ConfigEntity } from './entities/config.entity.js';
-import { TeamEntity } from '../teams/team.entity.js';
-import { UserEntity } from '../users/user.entity.js';
-import { AuditLogEntity } from '../audit/audit-log.entity.js';
-import { UiSessionEntity } from '../auth/ui-session.entity.js';
-import { VerificationTokenEntity } from '../keys/verification-token.entity.js';
-import { ProxyModelEntity } from '../models/proxy-model.entity.js';
-import { DailySpendEntity } from '../spend/daily-spend.entity.js';
-import { HourlySpendEntity } from '../spend/hourly-spend.entity.js';
-import { SpendLogEntity } from '../spend/spend-log.entity.js';
-
-/** Every table (LiteLLM's and our own), mapped column for column, so `migration:generate` proposes only real changes. */
-export const ENTITIES = [
-  VerificationTokenEntity,
-  ProxyModelEntity,
-  SpendLogEntity,
-  DailySpendEntity,
-  HourlySpendEntity,
-  UserEntity,
-  TeamEntity,
-  BudgetEntity,
-  ConfigEntity,
-  UiSessionEntity,
-  AuditLogEntity,
-];
-
 /*
  * LiteLLM's tables (Prisma's DDL) hold naive `timestamp(3)` values meaning UTC. Every session runs in
  * UTC (so casts between timestamptz and timestamp, `now()` defaults and `AT TIME ZONE 'UTC'` agree),
@@ -40,7 +13,9 @@ pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (text: string) => new Date(`
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
- * The one place for database options, used by the app and by `ormconfig.ts`. `statementTimeoutMs`
+ * The one place for database options, used by the app, the migration runner and `ormconfig.ts`. No
+ * entities here: the app loads those its modules register (`forFeature`, `autoLoadEntities`), the
+ * migration CLI adds them all (`ALL_ENTITIES`). `statementTimeoutMs`
  * (the app's pool): PostgreSQL cancels a statement running longer (SQLSTATE 57014), so a lock or a
  * stuck query cannot hold a connection, and the spend writer, forever.
  */
@@ -48,7 +23,6 @@ export function buildDataSourceOptions(url: string, statementTimeoutMs = 0): Dat
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'model_proxy_migrations',
     synchronize: false,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectEntityManager } from '@nestjs/typeorm';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 
 import { ALL, CHANNELS, type ChannelEvents, type DbChannel, decodeEvent, encodeEvent } from './db-event-codec.js';
@@ -28,7 +29,8 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    /** The app's pool, for NOTIFY; LISTEN holds a connection of its own (below). */
+    @InjectEntityManager() private readonly manager: EntityManager,
   ) {}
 
   subscribe<C extends DbChannel>(channel: C, handler: Handler<C>): void {
@@ -48,7 +50,7 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
    * call must not answer before the change holds here (the echo then runs the handlers again).
    */
   async publish<C extends DbChannel>(channel: C, event: ChannelEvents[C]): Promise<void> {
-    for (const payload of encodeEvent(channel, event)) await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    for (const payload of encodeEvent(channel, event)) await this.manager.query('SELECT pg_notify($1, $2)', [channel, payload]);
     this.dispatch(channel, event);
   }
 
@@ -81,7 +83,7 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private url(): string {
-    const opts = this.dataSource.options as { url?: string };
+    const opts = this.manager.dataSource.options as { url?: string };
     return opts.url ?? this.config.databaseUrl ?? '';
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DatabaseProbe } from '../database/database-probe.js';
 import { VERSION } from '../common/version.js';
 
 const DB_PROBE_TIMEOUT_MS = 2000;
@@ -10,14 +10,11 @@ export class HealthService {
   /** The cause goes to the log once per outage; the public answer never carries the driver's text. */
   private downLogged = false;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: DatabaseProbe) {}
 
   async readiness(): Promise<{ status: string; db: string; litellm_version: string; error?: string }> {
     try {
-      await Promise.race([
-        this.dataSource.query('SELECT 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${DB_PROBE_TIMEOUT_MS} ms`)), DB_PROBE_TIMEOUT_MS).unref()),
-      ]);
+      await this.db.ping(DB_PROBE_TIMEOUT_MS);
       this.downLogged = false;
       return { status: 'healthy', db: 'connected', litellm_version: VERSION };
     } catch (err) {

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { expects, says, OptionalString } from '../common/validation.js';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { expects, says, OptionalString, OptionalCount } from '../common/validation.js';
 
 export class DeleteKeysDto {
   @ApiPropertyOptional({ type: 'array', items: { type: 'string' }, nullable: true, description: 'Keys (plain or hash)', example: ['sk-...'] })
@@ -36,19 +35,10 @@ export class RegenerateKeyDto extends KeyRefDto {
 }
 
 export class ListKeysQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects('an integer ≥ 1'))
-  @Min(1, says('must be at least 1'))
+  @OptionalCount({ default: 1 })
   page?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 10 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects('an integer from 1 to 100'))
-  @Min(1, says('must be at least 1'))
-  @Max(100, says('must be at most 100'))
+  @OptionalCount({ maximum: 100, default: 10 })
   size?: number;
 
   @OptionalString({ description: 'Exact alias (as LiteLLM)' })

@@ -61,3 +61,14 @@ export function applySettings(e: VerificationTokenEntity, dto: KeySettingsDto, n
   if (dto.team_id !== undefined) e.team_id = dto.team_id;
   if (dto.budget_id !== undefined) e.budget_id = dto.budget_id;
 }
+
+/** Two requests racing for one alias: the unique index decides; answer as for a taken alias. */
+export function rethrowUniqueAlias(err: unknown): never {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e.driverError?.code ?? e.code;
+  const constraint = e.driverError?.constraint ?? e.constraint;
+  if (code === '23505' && constraint === 'UQ_verification_token_key_alias') {
+    throw ApiError.badRequest('Unique key aliases across all keys are required: this key_alias already exists.', 'key_alias');
+  }
+  throw err;
+}

@@ -59,3 +59,10 @@ export function toKeyInfo(e: VerificationTokenEntity, live: LiveSpend): KeyInfoD
 export function toKeyView(e: VerificationTokenEntity, live: LiveSpend): KeyViewDto {
   return { token: e.token, ...toKeyInfo(e, live) };
 }
+
+/** The row as /key/info shows it (numbers as numbers, booked spend), with its hash: the audit trail masks that. */
+export function auditRow(e: VerificationTokenEntity | null): Record<string, unknown> | null {
+  if (!e) return null;
+  const { reserved_spend: _, ...row } = toKeyView(e, { spend: e.spend, reserved: 0 });
+  return row;
+}

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { expects, says, OptionalString } from '../common/validation.js';
@@ -8,6 +9,17 @@ import { expects, says, OptionalString } from '../common/validation.js';
 // LiteLLM accepts it: for a nullable column it clears it; for a column that is never null (models, metadata,
 // aliases, ...) it means "the default" on /key/generate and "unchanged" on /key/update, as LiteLLM's
 // `exclude_none` does.
+
+/** A nullable whole-number limit from 0 to `max` (`null` clears it), with the messages every limit gives. */
+function OptionalLimit(description: string, unit: string, max: number, example: number): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, description, example }),
+    IsOptional(),
+    IsInt(expects(`an integer (${unit})`)),
+    Min(0, says('must not be negative')),
+    Max(max, says(`must be at most ${max.toExponential().replace('e+', 'e')}`)),
+  );
+}
 
 /** `-1` is LiteLLM's "never expires" on /key/update. */
 export const DURATION = /^(\d+(s|m|h|d|w|mo)|-1)$/;
@@ -54,25 +66,13 @@ export class KeySettingsDto {
   @Matches(/^\d+(s|m|h|d|w|mo)$/, expects(DURATION_TEXT))
   budget_duration?: string | null;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, description: 'Requests per minute', example: 600 })
-  @IsOptional()
-  @IsInt(expects('an integer (requests per minute)'))
-  @Min(0, says('must not be negative'))
-  @Max(1e12, says('must be at most 1e12'))
+  @OptionalLimit('Requests per minute', 'requests per minute', 1e12, 600)
   rpm_limit?: number | null;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, description: 'Tokens per minute', example: 100000 })
-  @IsOptional()
-  @IsInt(expects('an integer (tokens per minute)'))
-  @Min(0, says('must not be negative'))
-  @Max(1e15, says('must be at most 1e15'))
+  @OptionalLimit('Tokens per minute', 'tokens per minute', 1e15, 100000)
   tpm_limit?: number | null;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0, description: 'Requests in flight at once', example: 10 })
-  @IsOptional()
-  @IsInt(expects('an integer (requests in flight)'))
-  @Min(0, says('must not be negative'))
-  @Max(1e9, says('must be at most 1e9'))
+  @OptionalLimit('Requests in flight at once', 'requests in flight', 1e9, 10)
   max_parallel_requests?: number | null;
 
   @ApiPropertyOptional({ ...MAP, description: 'Free-form; replaced as a whole on update', example: { team: 'research' } })

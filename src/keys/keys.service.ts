@@ -1,45 +1,47 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource, type EntityManager, type FindOperator, ILike, In } from 'typeorm';
+import { type EntityManager, type FindOperator, ILike, In, type Repository } from 'typeorm';
 import type { AuditActor } from '../audit/actor.js';
 import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { hashKey, maskKey } from '../common/secrets.js';
 import { DbEventsService } from '../database/db-events.service.js';
+import { type BudgetPeriodOwner, BudgetResetService, resetDueRows } from '../spend/budget-reset.service.js';
 import { BudgetService } from '../spend/budget.service.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
 import { TeamsService } from '../teams/teams.service.js';
 import { type KeyRecord, readKeyRecords, toKeyRecord } from './key-record.js';
 import type { DeleteKeysDto, ListKeysQueryDto } from './key-query.dto.js';
-import type {
-  DeleteKeysResponseDto,
-  GenerateKeyResponseDto,
-  KeyInfoResponseDto,
-  KeyViewDto,
-  ListKeysResponseDto,
-  UpdateKeyResponseDto,
-} from './key-response.dto.js';
-import { applySettings, assertKnownModels, knownModels } from './key-settings.js';
-import { type LiveSpend, toKeyInfo, toKeyView, tokenOf } from './key-view.js';
+import type { DeleteKeysResponseDto, GenerateKeyResponseDto, KeyInfoResponseDto } from './key-response.dto.js';
+import type { KeyViewDto, ListKeysResponseDto, UpdateKeyResponseDto } from './key-response.dto.js';
+import { applySettings, assertKnownModels, knownModels, rethrowUniqueAlias } from './key-settings.js';
+import { auditRow, type LiveSpend, toKeyInfo, tokenOf, toKeyView } from './key-view.js';
 import { TokenLookup } from './token-lookup.js';
 import type { GenerateKeyDto, UpdateKeyDto } from './key.dto.js';
 import { VerificationTokenEntity } from './verification-token.entity.js';
 
 export { tokenOf };
 
+/** LiteLLM_VerificationToken: the only writer of key rows (spend excepted: the spend writer's statement adds it up). */
 @Injectable()
-export class KeysService {
+export class KeysService implements BudgetPeriodOwner {
+  private readonly logger = new Logger(KeysService.name);
+
   constructor(
-    private readonly dataSource: DataSource,
+    @InjectRepository(VerificationTokenEntity) private readonly repo: Repository<VerificationTokenEntity>,
     private readonly events: DbEventsService,
     private readonly budgets: BudgetService,
     private readonly registry: ModelRegistry,
     private readonly teams: TeamsService,
     private readonly audit: AuditService,
-  ) {}
+    budgetReset: BudgetResetService,
+  ) {
+    budgetReset.register(this);
+  }
 
-  private readonly lookup = new TokenLookup<KeyRecord>((tokens) => readKeyRecords(this.dataSource, tokens));
+  private readonly lookup = new TokenLookup<KeyRecord>((tokens) => readKeyRecords(this.repo, tokens));
 
   /** A raw read for the auth cache (no ORM on the hot path), batched with concurrent misses. */
   findByToken(token: string): Promise<KeyRecord | undefined> {
@@ -84,7 +86,7 @@ export class KeysService {
     const key = dto.key ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
-    const saved = await this.dataSource
+    const saved = await this.repo.manager
       .transaction(async (m) => {
         await this.assertAliasFree(m, dto.key_alias);
         if (await m.exists(VerificationTokenEntity, { where: { token } }))
@@ -120,7 +122,7 @@ export class KeysService {
   async update(dto: UpdateKeyDto, actor: AuditActor): Promise<UpdateKeyResponseDto> {
     assertKnownModels(dto.models, this.knownModels());
     const now = new Date();
-    const saved = await this.dataSource
+    const saved = await this.repo.manager
       .transaction(async (m) => {
         const e = await this.load(m, dto.key);
         if (dto.models !== undefined || dto.team_id !== undefined)
@@ -146,7 +148,7 @@ export class KeysService {
     const keys = dto.keys ?? [];
     const aliases = dto.key_aliases ?? [];
     if (keys.length === 0 && aliases.length === 0) throw ApiError.badRequest('Pass `keys` and/or `key_aliases` to delete.', 'keys');
-    const { deleted, found, missing } = await this.dataSource.transaction(async (m) => {
+    const { deleted, found, missing } = await this.repo.manager.transaction(async (m) => {
       const tokens = keys.map(tokenOf);
       // Whole rows: the audit trail keeps what was deleted.
       const byToken = tokens.length ? await m.find(VerificationTokenEntity, { where: { token: In(tokens) } }) : [];
@@ -172,7 +174,7 @@ export class KeysService {
     const key = newKey ?? `sk-${randomBytes(16).toString('base64url')}`;
     const token = hashKey(key);
     const now = new Date();
-    const { saved, oldToken } = await this.dataSource.transaction(async (m) => {
+    const { saved, oldToken } = await this.repo.manager.transaction(async (m) => {
       // Locked: a spend write waits, so the copy below carries the latest spend.
       const e = await this.load(m, oldKey, true);
       const before = structuredClone(e);
@@ -196,7 +198,7 @@ export class KeysService {
   /** The keys of these teams or users (LiteLLM deletes them with their team or user). */
   async deleteOwnedBy(column: 'team_id' | 'user_id', ids: string[], actor: AuditActor): Promise<void> {
     if (ids.length === 0) return;
-    const rows = await this.dataSource.transaction(async (m) => {
+    const rows = await this.repo.manager.transaction(async (m) => {
       const owned = await m.find(VerificationTokenEntity, { where: { [column]: In(ids) } });
       await m.delete(VerificationTokenEntity, { token: In(owned.map((r) => r.token)) });
       for (const row of owned) await this.record(m, actor, 'deleted', row.token, row, null);
@@ -205,14 +207,22 @@ export class KeysService {
     await this.changed(...rows.map((r) => r.token));
   }
 
+  /** The keys whose budget period ended: spend back to 0, next reset set (BudgetResetService calls it every 30 s). */
+  async resetDueBudgets(now: Date): Promise<string[]> {
+    const reset = await this.repo.manager.transaction((m) => resetDueRows(m, 'LiteLLM_VerificationToken', 'token', now));
+    await this.changed(...reset);
+    if (reset.length) this.logger.log(`budget period ended: spend reset for ${reset.length} key(s)`);
+    return reset;
+  }
+
   /** Every key of a team or a user, as /team/info and /user/info list them. */
   async ownedBy(column: 'team_id' | 'user_id', id: string): Promise<KeyViewDto[]> {
-    const rows = await this.dataSource.manager.find(VerificationTokenEntity, { where: { [column]: id }, order: { created_at: 'ASC', token: 'ASC' } });
+    const rows = await this.repo.manager.find(VerificationTokenEntity, { where: { [column]: id }, order: { created_at: 'ASC', token: 'ASC' } });
     return rows.map((r) => this.view(r));
   }
 
   async setBlocked(key: string, blocked: boolean, actor: AuditActor): Promise<KeyViewDto> {
-    const saved = await this.dataSource.transaction(async (m) => {
+    const saved = await this.repo.manager.transaction(async (m) => {
       const e = await this.load(m, key);
       const before = structuredClone(e);
       e.blocked = blocked;
@@ -235,7 +245,7 @@ export class KeysService {
       key ??= principal.key.token;
     }
     if (!key) throw ApiError.badRequest('Pass ?key=<key or hash>', 'key');
-    const e = await this.load(this.dataSource.manager, key);
+    const e = await this.load(this.repo.manager, key);
     return { key, info: toKeyInfo(e, this.live(e)) };
   }
 
@@ -249,7 +259,7 @@ export class KeysService {
     if (q.team_id) where.team_id = q.team_id;
     if (q.organization_id) where.organization_id = q.organization_id;
     if (q.key_hash) where.token = tokenOf(q.key_hash);
-    const [rows, total] = await this.dataSource.manager.findAndCount(VerificationTokenEntity, {
+    const [rows, total] = await this.repo.manager.findAndCount(VerificationTokenEntity, {
       where,
       order: { created_at: 'DESC', token: 'ASC' },
       skip: (page - 1) * size,
@@ -266,21 +276,3 @@ export class KeysService {
 }
 
 type Row = VerificationTokenEntity;
-
-/** The row as /key/info shows it (numbers as numbers, booked spend), with its hash: the audit trail masks that. */
-function auditRow(e: Row | null): Record<string, unknown> | null {
-  if (!e) return null;
-  const { reserved_spend: _, ...row } = toKeyView(e, { spend: e.spend, reserved: 0 });
-  return row;
-}
-
-/** Two requests racing for one alias: the unique index decides; answer as for a taken alias. */
-function rethrowUniqueAlias(err: unknown): never {
-  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = e.driverError?.code ?? e.code;
-  const constraint = e.driverError?.constraint ?? e.constraint;
-  if (code === '23505' && constraint === 'UQ_verification_token_key_alias') {
-    throw ApiError.badRequest('Unique key aliases across all keys are required: this key_alias already exists.', 'key_alias');
-  }
-  throw err;
-}

@@ -60,63 +60,34 @@ export class MetricsService {
   constructor(writer: SpendWriter, limits: LimitsService, models: ModelRegistry, loads: BackendLoadService, health: DeploymentHealthService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'model_proxy_' });
     registerDeploymentGauges(this.registry, models, loads, health);
-    new Gauge({
-      name: 'model_proxy_spend_queue_depth',
-      help: 'Spend records waiting to be written',
-      registers: [this.registry],
-      collect() {
-        this.set(writer.queueDepth);
-      },
-    });
-    new Gauge({
-      name: 'model_proxy_spend_records_dropped_total',
-      help: 'Spend records dropped because the queue was full',
-      registers: [this.registry],
-      collect() {
-        this.set(writer.dropped);
-      },
-    });
-    new Gauge({
-      name: 'model_proxy_spend_dead_letter_total',
-      help: 'Spend records PostgreSQL refused for a data reason, set aside in PROXY_DATA_DIR/spend-dead-letter.jsonl',
-      registers: [this.registry],
-      collect() {
-        this.set(writer.deadLettered);
-      },
-    });
-    new Gauge({
-      name: 'model_proxy_spend_journaled_records',
-      help: 'Queued spend records also held in the on-disk journal (database unreachable)',
-      registers: [this.registry],
-      collect() {
-        this.set(writer.journaledDepth);
-      },
-    });
-    new Gauge({
-      name: 'model_proxy_spend_records_written_total',
-      help: 'Spend records written to the database',
-      registers: [this.registry],
-      collect() {
-        this.set(writer.flushedTotal);
-      },
-    });
+    const read = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(value());
+        },
+      });
+    read('model_proxy_spend_queue_depth', 'Spend records waiting to be written', () => writer.queueDepth);
+    read('model_proxy_spend_records_dropped_total', 'Spend records dropped because the queue was full', () => writer.dropped);
+    read(
+      'model_proxy_spend_dead_letter_total',
+      'Spend records PostgreSQL refused for a data reason, set aside in PROXY_DATA_DIR/spend-dead-letter.jsonl',
+      () => writer.deadLettered,
+    );
+    read('model_proxy_spend_journaled_records', 'Queued spend records also held in the on-disk journal (database unreachable)', () => writer.journaledDepth);
+    read('model_proxy_spend_records_written_total', 'Spend records written to the database', () => writer.flushedTotal);
+    // redisState is a snapshot: read it at each scrape.
     if (limits.redisState) {
-      new Gauge({
-        name: 'model_proxy_redis_up',
-        help: '1 while rate limits are shared through Redis (REDIS_URL), 0 while this instance counts them alone',
-        registers: [this.registry],
-        collect() {
-          this.set(limits.redisState!.up ? 1 : 0);
-        },
-      });
-      new Gauge({
-        name: 'model_proxy_redis_fallback_total',
-        help: "Rate-limited requests counted in this instance's memory because Redis was unavailable",
-        registers: [this.registry],
-        collect() {
-          this.set(limits.redisState!.fallbacks);
-        },
-      });
+      read('model_proxy_redis_up', '1 while rate limits are shared through Redis (REDIS_URL), 0 while this instance counts them alone', () =>
+        limits.redisState!.up ? 1 : 0,
+      );
+      read(
+        'model_proxy_redis_fallback_total',
+        "Rate-limited requests counted in this instance's memory because Redis was unavailable",
+        () => limits.redisState!.fallbacks,
+      );
     }
   }
 

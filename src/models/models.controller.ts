@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type AuditActor, CurrentActor } from '../audit/actor.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
@@ -9,9 +9,10 @@ import { ConfigReloadService } from './config-reload.service.js';
 import { ConfigReloadedDto, ModelDeletedDto, ModelGroupInfoResponseDto, ModelInfoResponseDto, ModelViewDto } from './model-response.dto.js';
 import { DeleteModelDto, NewModelDto, UpdateModelDto } from './model.dto.js';
 
-const BAD = ApiBadRequestResponse({ type: ErrorResponse, description: 'A field of the wrong type or value, or STORE_MODEL_IN_DB is off' });
-const NOT_FOUND = ApiNotFoundResponse({ type: ErrorResponse, description: 'No such database model' });
+const BAD = BadRequest('A field of the wrong type or value, or STORE_MODEL_IN_DB is off');
+const NOT_FOUND = NotFound('database model');
 import { ModelsService } from './models.service.js';
+import { AdminPost, BadRequest, NotFound } from '../common/admin-route.decorator.js';
 
 @ApiTags('models')
 @Controller()
@@ -21,23 +22,12 @@ export class ModelsController {
     private readonly reloader: ConfigReloadService,
   ) {}
 
-  @Post('model/new')
-  @HttpCode(200)
-  @AdminOnly()
-  @ApiOperation({ summary: 'Add a model deployment to the database (STORE_MODEL_IN_DB); serves at once on every instance' })
-  @ApiOkResponse({ type: ModelViewDto })
-  @BAD
+  @AdminPost('model/new', 'Add a model deployment to the database (STORE_MODEL_IN_DB); serves at once on every instance', ModelViewDto, BAD)
   create(@Body() dto: NewModelDto, @CurrentActor() actor: AuditActor) {
     return this.models.create(dto, actor);
   }
 
-  @Post('model/update')
-  @HttpCode(200)
-  @AdminOnly()
-  @ApiOperation({ summary: 'Change a database model (params and info are merged)' })
-  @ApiOkResponse({ type: ModelViewDto })
-  @BAD
-  @NOT_FOUND
+  @AdminPost('model/update', 'Change a database model (params and info are merged)', ModelViewDto, BAD, NOT_FOUND)
   update(@Body() dto: UpdateModelDto, @CurrentActor() actor: AuditActor) {
     return this.models.update(dto, actor);
   }
@@ -52,13 +42,7 @@ export class ModelsController {
     return this.models.update(dto, actor, id);
   }
 
-  @Post('model/delete')
-  @HttpCode(200)
-  @AdminOnly()
-  @ApiOperation({ summary: 'Delete a database model' })
-  @ApiOkResponse({ type: ModelDeletedDto })
-  @BAD
-  @NOT_FOUND
+  @AdminPost('model/delete', 'Delete a database model', ModelDeletedDto, BAD, NOT_FOUND)
   delete(@Body() dto: DeleteModelDto, @CurrentActor() actor: AuditActor) {
     return this.models.delete(dto.id, actor);
   }
@@ -81,11 +65,7 @@ export class ModelsController {
     return this.models.groupInfo(principal, group);
   }
 
-  @Post('config/reload')
-  @HttpCode(200)
-  @AdminOnly()
-  @ApiOperation({ summary: 'Re-read the config file (like SIGHUP); an invalid file is refused and the old config keeps serving' })
-  @ApiOkResponse({ type: ConfigReloadedDto })
+  @AdminPost('config/reload', 'Re-read the config file (like SIGHUP); an invalid file is refused and the old config keeps serving', ConfigReloadedDto)
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'The file is invalid (the old config keeps serving)' })
   reload(@CurrentActor() actor: AuditActor) {
     return this.reloader.reload(actor);

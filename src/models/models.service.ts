@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import type { AuditActor } from '../audit/actor.js';
 import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import { mayUseModel, type Principal } from '../auth/principal.js';
@@ -39,7 +40,7 @@ export class ModelsService implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROXY_ENV) private readonly env: NodeJS.ProcessEnv,
-    private readonly dataSource: DataSource,
+    @InjectRepository(ProxyModelEntity) private readonly repo: Repository<ProxyModelEntity>,
     private readonly registry: ModelRegistry,
     private readonly events: DbEventsService,
     private readonly audit: AuditService,
@@ -57,7 +58,7 @@ export class ModelsService implements OnModuleInit {
 
   /** Reads every DB model, decrypts and validates it, and swaps the registry's DB set. */
   async reload(): Promise<void> {
-    const rows = await this.dataSource.manager.find(ProxyModelEntity, { order: { created_at: 'ASC' } });
+    const rows = await this.repo.find({ order: { created_at: 'ASC' } });
     const next = new Map<string, { row: ProxyModelEntity; params: Record<string, unknown> }>();
     const deployments: DeploymentConfig[] = [];
     for (const row of rows) {
@@ -126,7 +127,7 @@ export class ModelsService implements OnModuleInit {
     if (this.registry.byDeploymentId(id)) throw ApiError.badRequest(`A model with id ${id} already exists`, 'model_info.id');
     const now = new Date();
     const modelInfo = { ...info, id, db_model: true };
-    await this.dataSource.transaction(async (m) => {
+    await this.repo.manager.transaction(async (m) => {
       await m.save(
         m.create(ProxyModelEntity, {
           model_id: id,
@@ -166,7 +167,7 @@ export class ModelsService implements OnModuleInit {
     const nextParams = { ...params, ...(dto.litellm_params ?? {}) };
     const nextInfo = { ...(row.model_info ?? {}), ...(dto.model_info ?? {}), id: row.model_id, db_model: true };
     this.validate(modelName, nextParams, nextInfo);
-    await this.dataSource.transaction(async (m) => {
+    await this.repo.manager.transaction(async (m) => {
       await m.save(
         Object.assign(new ProxyModelEntity(), row, {
           model_name: modelName,
@@ -186,7 +187,7 @@ export class ModelsService implements OnModuleInit {
   async delete(id: string, actor: AuditActor): Promise<{ message: string; id: string }> {
     this.assertStoreEnabled();
     const { row, params } = this.findDb(id);
-    await this.dataSource.transaction(async (m) => {
+    await this.repo.manager.transaction(async (m) => {
       await m.delete(ProxyModelEntity, { model_id: row.model_id });
       await this.record(m, actor, 'deleted', row.model_id, { model_name: row.model_name, litellm_params: params, model_info: row.model_info ?? {} }, null);
     });

@@ -1,11 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { addDuration } from '../common/duration.js';
-import { DbEventsService } from '../database/db-events.service.js';
 
 const CHECK_EVERY_MS = 30_000;
 
-/** A module whose rows have budget periods (teams, users): resets its due rows and announces them itself. */
+/** A module whose rows have budget periods (keys, teams, users): resets its due rows and announces them itself. */
 export interface BudgetPeriodOwner {
   resetDueBudgets(now: Date): Promise<string[]>;
 }
@@ -39,17 +38,12 @@ export async function resetDueRows(m: EntityManager, table: string, idColumn: st
   return done;
 }
 
-/** Runs the budget periods of keys, and of every registered owner (teams, users), every 30 s. */
+/** Runs the budget periods of every registered owner (keys, teams, users) every 30 s; each resets its own table. */
 @Injectable()
 export class BudgetResetService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(BudgetResetService.name);
   private timer?: NodeJS.Timeout;
   private readonly owners = new Set<BudgetPeriodOwner>();
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly events: DbEventsService,
-  ) {}
 
   register(owner: BudgetPeriodOwner): void {
     this.owners.add(owner);
@@ -65,12 +59,10 @@ export class BudgetResetService implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  /** Resets every key (and team and user) that is due; returns the keys' hashes. */
+  /** Resets every key, team and user that is due; returns what each owner reset (key hashes, team and user ids). */
   async run(now = new Date()): Promise<string[]> {
-    const reset = await this.dataSource.transaction((m) => resetDueRows(m, 'LiteLLM_VerificationToken', 'token', now));
-    await this.events.changed('proxy_key_change', ...reset);
-    if (reset.length) this.logger.log(`budget period ended: spend reset for ${reset.length} key(s)`);
-    for (const owner of this.owners) await owner.resetDueBudgets(now);
+    const reset: string[] = [];
+    for (const owner of this.owners) reset.push(...(await owner.resetDueBudgets(now)));
     return reset;
   }
 }

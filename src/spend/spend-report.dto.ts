@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { expects, OptionalDate, OptionalString, says } from '../common/validation.js';
+import { IsIn, IsOptional } from 'class-validator';
+import { expects, OptionalDate, OptionalString, OptionalCount } from '../common/validation.js';
 
 export class SpendLogsQueryDto {
   @OptionalString({ description: 'Key (plain sk-… or its hash)' })
@@ -25,19 +24,10 @@ export class SpendLogsQueryDto {
   @OptionalDate({ description: 'ISO date or time; a bare date includes the whole day', example: '2026-11-30' })
   end_date?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Page number; without page and page_size every matching row is returned (as LiteLLM)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects('an integer ≥ 1'))
-  @Min(1, says('must be at least 1'))
+  @OptionalCount({ description: 'Page number; without page and page_size every matching row is returned (as LiteLLM)' })
   page?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, description: 'Rows per page (default 100 when `page` is given)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects('an integer from 1 to 1000'))
-  @Min(1, says('must be at least 1'))
-  @Max(1000, says('must be at most 1000'))
+  @OptionalCount({ maximum: 1000, description: 'Rows per page (default 100 when `page` is given)' })
   page_size?: number;
 }
 

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import { hashKey } from '../common/secrets.js';
 import type { SpendLogsQueryDto, SpendReportQueryDto } from './spend-report.dto.js';
 import { ApiError } from '../common/api-error.js';
 import type { GlobalSpendDto, SpendLogRowDto } from './spend-response.dto.js';
 import { SpendWriter } from './spend-writer.service.js';
+import { SpendLogEntity } from './spend-log.entity.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 /** Unpaged /spend/logs answers at most this many rows; more is a 400 asking for pages (never a silent cut). */
@@ -32,7 +34,8 @@ function range(start?: string, end?: string): { where: string[]; params: unknown
 @Injectable()
 export class SpendReportService {
   constructor(
-    private readonly dataSource: DataSource,
+    /** Raw reads of the spend tables (the logs and the daily rollup), served by their indexes. */
+    @InjectRepository(SpendLogEntity) private readonly spendLogs: Repository<SpendLogEntity>,
     private readonly writer: SpendWriter,
   ) {}
 
@@ -64,7 +67,7 @@ export class SpendReportService {
       params.push(size, ((q.page ?? 1) - 1) * size);
       limit = `LIMIT $${params.length - 1} OFFSET $${params.length}`;
     } else {
-      const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM "LiteLLM_SpendLogs" ${filter}`, params);
+      const [{ n }] = await this.spendLogs.query(`SELECT count(*)::int AS n FROM "LiteLLM_SpendLogs" ${filter}`, params);
       if (n > SPEND_LOGS_MAX_UNPAGED) {
         throw ApiError.badRequest(
           `${n} spend log rows match; an answer without paging holds at most ${SPEND_LOGS_MAX_UNPAGED}. Pass page and page_size (up to 1000), or narrow the filter (start_date, end_date, api_key, model).`,
@@ -72,7 +75,7 @@ export class SpendReportService {
         );
       }
     }
-    return this.dataSource.query(
+    return this.spendLogs.query(
       `SELECT request_id, call_type, api_key, spend, total_tokens, prompt_tokens, completion_tokens, "startTime", "endTime",
               "completionStartTime", request_duration_ms, model, model_id, model_group, api_base, "user", team_id, status, metadata
        FROM "LiteLLM_SpendLogs" ${filter}
@@ -84,7 +87,7 @@ export class SpendReportService {
   async global(): Promise<GlobalSpendDto> {
     await this.writer.flush();
     // The daily rollup holds everything ever booked (key spend resets with budget periods).
-    const rows: Array<{ spend: number | null }> = await this.dataSource.query(`SELECT sum(spend)::float8 AS spend FROM "LiteLLM_DailyUserSpend"`);
+    const rows: Array<{ spend: number | null }> = await this.spendLogs.query(`SELECT sum(spend)::float8 AS spend FROM "LiteLLM_DailyUserSpend"`);
     return { spend: Number(rows[0]?.spend ?? 0), max_budget: null };
   }
 
@@ -117,7 +120,7 @@ export class SpendReportService {
       default:
         sql = `SELECT d.date AS group_by_day, ${totals} FROM "LiteLLM_DailyUserSpend" d ${filter} GROUP BY d.date ORDER BY d.date`;
     }
-    const rows: Record<string, unknown>[] = await this.dataSource.query(sql, params);
+    const rows: Record<string, unknown>[] = await this.spendLogs.query(sql, params);
     return rows.map((r) => ({
       ...r,
       prompt_tokens: Number(r.prompt_tokens),

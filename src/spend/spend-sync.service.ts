@@ -1,14 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { BudgetService } from './budget.service.js';
+import { SpendStore } from './spend-store.js';
 import { SpendWriter } from './spend-writer.service.js';
-
-/** Ids are the spend writer's entity names: a key's hash, `user:<id>`, `team:<id>`. */
-const READ_TOTALS = `SELECT token AS id, spend FROM "LiteLLM_VerificationToken" WHERE token = ANY($1)
-  UNION ALL SELECT 'user:' || user_id, spend FROM "LiteLLM_UserTable" WHERE user_id = ANY($2)
-  UNION ALL SELECT 'team:' || team_id, spend FROM "LiteLLM_TeamTable" WHERE team_id = ANY($3)`;
 
 /**
  * Budgets across instances and workers: every `SPEND_SYNC_MS` (1 s) the spend of the keys, users and
@@ -25,7 +20,7 @@ export class SpendSyncService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly store: SpendStore,
     private readonly budgets: BudgetService,
     private readonly writer: SpendWriter,
     events: DbEventsService,
@@ -46,7 +41,7 @@ export class SpendSyncService implements OnModuleInit, OnApplicationShutdown {
     this.running = true;
     const mark = this.writer.writeMark;
     try {
-      const rows: Array<{ id: string; spend: number }> = await this.dataSource.query(READ_TOTALS, [keys, users, teams]);
+      const rows = await this.store.readTotals(keys, users, teams);
       this.writer.noteDbSpend(rows, mark);
       if (this.failing) this.logger.log('budget spend sync: database reachable again');
       this.failing = false;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.types.js';
 import type { DbEventsService } from '../database/db-events.service.js';
 import type { SpendEntry } from './spend-entry.js';
+import type { SpendStore } from './spend-store.js';
 import { SpendWriter } from './spend-writer.service.js';
 
 // What budgets need from the writer, without a database: pending spend per key, user and team,
@@ -19,7 +19,7 @@ function writer(): SpendWriter {
       dbStatementTimeoutMs: 0,
       dataDir: '/tmp/mp-unit-spend',
     } as AppConfig,
-    {} as DataSource,
+    {} as SpendStore,
     events,
   );
 }

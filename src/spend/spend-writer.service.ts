@@ -1,20 +1,16 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DataSource, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
-import { DEFAULT_STATEMENT_TIMEOUT_MS } from '../database/database.options.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { entrySize, type SpendEntry } from './spend-entry.js';
 import { SpendLedger } from './spend-ledger.js';
-import { cancelStatement } from './pg-cancel.js';
 import { DeadLetter } from './spend-dead-letter.js';
 import { SpendJournal } from './spend-journal.js';
 import { fromJournal, toRow } from './spend-sanitize.js';
-import { flushSql, isDataError } from './spend-sql.js';
+import { isDataError } from './spend-sql.js';
+import { SpendStore } from './spend-store.js';
 
 const MAX_BATCH = 2000;
 const RENAME_TTL_MS = 30 * 60_000;
-/** Past the statement timeout, the writer gives up on a connection that does not answer at all. */
-const SOCKET_GRACE_MS = 5000;
 /** Waits for `p` at most `ms` (the timer is cleared either way, so it never holds the process open). */
 function within(p: Promise<unknown>, ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
@@ -41,26 +37,21 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private readonly ledger = new SpendLedger();
   /** Regenerated keys: requests still running under the old hash book onto the new one. */
   private readonly renames = new Map<string, { token: string; until: number }>();
-  private readonly sql: string;
   private readonly journal: SpendJournal;
   private readonly deadLetter: DeadLetter;
   private readonly shutdownFlushMs: number;
-  private readonly socketTimeoutMs: number;
   private stopped = false;
-  private active?: QueryRunner;
   /** Since start, for metrics: rows written, and rows set aside in the dead-letter file. */
   flushedTotal = 0;
   deadLettered = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly store: SpendStore,
     events: DbEventsService,
   ) {
     this.maxBytes = config.spendQueueMaxBytes;
     this.shutdownFlushMs = config.spendShutdownFlushMs;
-    this.socketTimeoutMs = (config.dbStatementTimeoutMs || DEFAULT_STATEMENT_TIMEOUT_MS) + SOCKET_GRACE_MS;
-    this.sql = flushSql(!config.proxy.disableSpendLogs);
     this.journal = new SpendJournal(config.dataDir);
     this.deadLetter = new DeadLetter(config.dataDir);
     events.subscribe('proxy_key_change', (e) => {
@@ -231,39 +222,24 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
   private async write(batch: SpendEntry[]): Promise<void> {
     // One JSON parameter for the batch: JSON.stringify is native and fast, where 17 array
     // parameters cost pg's per-element escaping in JavaScript. Rows are sanitized here, off the request path.
-    const params = [JSON.stringify(batch.map(toRow))];
-    const runner = this.dataSource.createQueryRunner();
-    this.active = runner;
-    // PostgreSQL cancels a slow statement itself (DB_STATEMENT_TIMEOUT_MS); a connection that does
-    // not answer at all is cut here.
-    const timer = setTimeout(() => cancelStatement(this.active), this.socketTimeoutMs);
-    try {
-      // Structured result: a plain query() answers [rows, count] for an UPDATE.
-      const result = await runner.query(this.sql, params, true);
-      const totals = result.records as Array<{ token: string; spend: number }>;
+    await this.store.addSpend(JSON.stringify(batch.map(toRow)), (totals) => {
       this.ledger.wrote(totals);
-      await this.carryOverRenamed(runner, batch, new Set(totals.map((r) => r.token)));
-    } finally {
-      clearTimeout(timer);
-      this.active = undefined;
-      await runner.release();
-    }
+      return this.renamedMisses(batch, new Set(totals.map((r) => r.token)));
+    });
   }
 
   /**
    * A key regenerated while this batch was being written: its old row was gone when the UPDATE ran,
    * so the amount goes to the new row. (Log rows keep the hash the request was made with.)
    */
-  private async carryOverRenamed(runner: QueryRunner, batch: SpendEntry[], updated: Set<string>): Promise<void> {
-    if (this.renames.size === 0) return;
+  private renamedMisses(batch: SpendEntry[], updated: Set<string>): Map<string, number> {
     const missed = new Map<string, number>();
+    if (this.renames.size === 0) return missed;
     for (const e of batch) {
       const to = e.spend > 0 && !updated.has(e.apiKey) ? this.renames.get(e.apiKey)?.token : undefined;
       if (to) missed.set(to, (missed.get(to) ?? 0) + e.spend);
     }
-    for (const [token, amount] of missed) {
-      await runner.query(`UPDATE "LiteLLM_VerificationToken" SET spend = spend + $2 WHERE token = $1`, [token, amount]);
-    }
+    return missed;
   }
 
   /**
@@ -279,7 +255,7 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
     }
     this.stopped = true;
     if (this.flushing) {
-      cancelStatement(this.active);
+      this.store.cancel();
       await within(this.flushing, 2000);
     }
     if (this.queue.length === 0) return;

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
 import { hashKey } from '../common/secrets.js';
 import { SpendWriter } from './spend-writer.service.js';
 import type { ErrorGroupDto, LatencyResponseDto, PercentilesDto, UsageQueryDto, UsageResponseDto, UsageTotalsDto } from './usage.dto.js';
+import { SpendLogEntity } from './spend-log.entity.js';
 import {
   byKeySql,
   byModelSql,
@@ -49,7 +51,8 @@ const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
 @Injectable()
 export class UsageService {
   constructor(
-    private readonly dataSource: DataSource,
+    /** Raw reads of the spend tables (the logs and the daily rollup), served by their indexes. */
+    @InjectRepository(SpendLogEntity) private readonly logs: Repository<SpendLogEntity>,
     private readonly writer: SpendWriter,
   ) {}
 
@@ -63,7 +66,7 @@ export class UsageService {
   }
 
   private run(s: Statement): Promise<Row[]> {
-    return this.dataSource.query(s.sql, s.params);
+    return this.logs.query(s.sql, s.params);
   }
 
   async usage(q: UsageQueryDto): Promise<UsageResponseDto> {

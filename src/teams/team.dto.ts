@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, MaxLength, ValidateNested } from 'class-validator';
 import { ScopeSettingsDto } from '../common/scope-settings.dto.js';
-import { expects, OptionalString, says } from '../common/validation.js';
+import { expects, OptionalString, says, IdField, IdList } from '../common/validation.js';
 
 // LiteLLM's NewTeamRequest / UpdateTeamRequest / TeamMemberAddRequest ... (litellm/proxy/_types.py): the fields
 // that map to a column of LiteLLM_TeamTable. Unknown fields are dropped by the global pipe, null is accepted.
@@ -46,28 +46,22 @@ export class NewTeamDto extends TeamSettingsDto {
 }
 
 export class TeamIdDto {
-  @ApiProperty({ type: 'string' })
-  @IsString(expects('a team id (string)'))
+  @IdField('team')
   team_id: string;
 }
 
 export class UpdateTeamDto extends TeamSettingsDto {
-  @ApiProperty({ type: 'string' })
-  @IsString(expects('a team id (string)'))
+  @IdField('team')
   team_id: string;
 }
 
 export class DeleteTeamsDto {
-  @ApiProperty({ type: [String] })
-  @IsArray(expects('a list of team ids'))
-  @ArrayMinSize(1, says('must name at least one team'))
-  @IsString(expects('a list of team ids', { each: true }))
+  @IdList('team')
   team_ids: string[];
 }
 
 export class TeamMemberAddDto {
-  @ApiProperty({ type: 'string' })
-  @IsString(expects('a team id (string)'))
+  @IdField('team')
   team_id: string;
 
   @ApiProperty({ type: [MemberDto], description: 'One member or a list of members' })
@@ -80,8 +74,7 @@ export class TeamMemberAddDto {
 }
 
 export class TeamMemberDeleteDto {
-  @ApiProperty({ type: 'string' })
-  @IsString(expects('a team id (string)'))
+  @IdField('team')
   team_id: string;
 
   @OptionalString({ nullable: true })

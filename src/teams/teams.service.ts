@@ -5,7 +5,7 @@ import { In, type Repository } from 'typeorm';
 import type { AuditActor } from '../audit/actor.js';
 import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
-import { applyScopeSettings } from '../common/scope-settings.dto.js';
+import { applyScopeSettings, scopeView } from '../common/scope-settings.dto.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { ALL_MODELS, assertKnownModels, knownModels } from '../keys/key-settings.js';
 import { ModelRegistry } from '../models/model-registry.service.js';
@@ -13,9 +13,6 @@ import { type BudgetPeriodOwner, BudgetResetService, resetDueRows } from '../spe
 import type { TeamViewDto } from './team-response.dto.js';
 import type { MemberDto, NewTeamDto, TeamSettingsDto, UpdateTeamDto } from './team.dto.js';
 import { TeamEntity } from './team.entity.js';
-
-const num = (v: string | null): number | null => (v === null ? null : Number(v));
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /** LiteLLM's default for the column is `{}`; a list is what it writes. */
 export function membersOf(e: TeamEntity): MemberDto[] {
@@ -42,11 +39,7 @@ export class TeamsService implements BudgetPeriodOwner {
     return {
       ...e,
       members_with_roles: membersOf(e),
-      tpm_limit: num(e.tpm_limit),
-      rpm_limit: num(e.rpm_limit),
-      budget_reset_at: iso(e.budget_reset_at),
-      created_at: iso(e.created_at),
-      updated_at: iso(e.updated_at),
+      ...scopeView(e),
     };
   }
 

@@ -1,8 +1,7 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
+import { IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { ScopeSettingsDto } from '../common/scope-settings.dto.js';
-import { expects, OptionalString, says } from '../common/validation.js';
+import { expects, OptionalString, OptionalCount, IdField, IdList } from '../common/validation.js';
 import { DURATION, KeySettingsDto } from '../keys/key.dto.js';
 
 // LiteLLM's NewUserRequest / UpdateUserRequest / DeleteUserRequest (litellm/proxy/_types.py): the fields that map
@@ -52,16 +51,12 @@ export class NewUserDto extends UserSettingsDto {
 }
 
 export class UpdateUserDto extends UserSettingsDto {
-  @ApiProperty({ type: 'string' })
-  @IsString(expects('a user id (string)'))
+  @IdField('user')
   user_id: string;
 }
 
 export class DeleteUsersDto {
-  @ApiProperty({ type: [String] })
-  @IsArray(expects('a list of user ids'))
-  @ArrayMinSize(1, says('must name at least one user'))
-  @IsString(expects('a list of user ids', { each: true }))
+  @IdList('user')
   user_ids: string[];
 }
 
@@ -71,19 +66,10 @@ export class UserInfoQueryDto {
 }
 
 export class ListUsersQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects('an integer'))
-  @Min(1, says('must be at least 1'))
+  @OptionalCount({ default: 1, expected: 'an integer' })
   page?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 25 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(expects('an integer'))
-  @Min(1, says('must be at least 1'))
-  @Max(100, says('must be at most 100'))
+  @OptionalCount({ maximum: 100, default: 25, expected: 'an integer' })
   page_size?: number;
 
   @OptionalString({ description: 'Only users of this role' })

@@ -5,7 +5,7 @@ import { In, type Repository } from 'typeorm';
 import type { AuditActor } from '../audit/actor.js';
 import { type AuditAction, AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
-import { applyScopeSettings } from '../common/scope-settings.dto.js';
+import { applyScopeSettings, scopeView } from '../common/scope-settings.dto.js';
 import { DbEventsService } from '../database/db-events.service.js';
 import { assertKnownModels, knownModels } from '../keys/key-settings.js';
 import { KeysService } from '../keys/keys.service.js';
@@ -14,9 +14,6 @@ import { type BudgetPeriodOwner, BudgetResetService, resetDueRows } from '../spe
 import type { ListUsersResponseDto, NewUserResponseDto, UserInfoResponseDto, UserViewDto } from './user-response.dto.js';
 import type { ListUsersQueryDto, NewUserDto, UpdateUserDto, UserSettingsDto } from './user.dto.js';
 import { UserEntity } from './user.entity.js';
-
-const num = (v: string | null): number | null => (v === null ? null : Number(v));
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /**
  * LiteLLM_UserTable: the only writer of user rows (spend excepted: the spend writer's statement rolls it up).
@@ -39,11 +36,7 @@ export class UsersService implements BudgetPeriodOwner {
     const { password: _password, ...row } = e;
     return {
       ...row,
-      tpm_limit: num(e.tpm_limit),
-      rpm_limit: num(e.rpm_limit),
-      budget_reset_at: iso(e.budget_reset_at),
-      created_at: iso(e.created_at),
-      updated_at: iso(e.updated_at),
+      ...scopeView(e),
     };
   }
 
