@@ -181,7 +181,8 @@ export class ProxyHandler {
     }
     await this.admit(ctx, group, {}, 0);
     ctx.alias = holder?.modelName ?? group[0]?.modelName ?? '';
-    if (group.length === 0 || ctx.clientGone) throw new ApiError(404, ErrorType.NotFound, `Response with id '${id}' not found.`, 'response_id');
+    if (group.length === 0) throw new ApiError(404, ErrorType.NotFound, `Response with id '${id}' not found.`, 'response_id');
+    if (ctx.clientGone) return;
     await this.forwardWithFallbacks(ctx, group, res, undefined, { inputTokens: 0, stream: false });
   }
 
