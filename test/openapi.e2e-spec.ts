@@ -3,6 +3,7 @@ import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestProxy, type TestProxy } from './helpers/proxy.js';
 import { servedRoutes } from '../src/proxy/endpoints.js';
+import { wav } from './helpers/audio.js';
 
 // Issue 15 item 3: /openapi.json (and so Swagger UI at /docs) documents every route of the vLLM contract
 // (notes/VLLM-CONTRACT.md) with its body, answers, errors and keys, and every example in it works as
@@ -121,23 +122,7 @@ function examplesOf(media: Media): Array<[string, unknown]> {
 }
 
 /** A 0.1 s silent mono 16 kHz WAV: a real file for the audio routes' `file` part. */
-function silentWav(): Blob {
-  const samples = 1600;
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + samples * 2, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(16000, 24);
-  buf.writeUInt32LE(32000, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(samples * 2, 40);
-  return new Blob([buf], { type: 'audio/wav' });
-}
+const silentWav = (): Blob => new Blob([new Uint8Array(wav(0.1))], { type: 'audio/wav' });
 
 /** The multipart form Swagger UI builds from the documented fields' examples, with a real file. */
 function formOf(schema: Schema): FormData {
