@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
-import { ApiError, ErrorType } from '../common/api-error.js';
+import { ApiError } from '../common/api-error.js';
 import type { HttpLimits } from '../config/config.types.js';
 import { type BodyBudget, BodyMeter, tooLarge } from './request-body.js';
 
