@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   killStrayProxies,
   occupyPort,
   proxyEnv,
+  REPO_ROOT,
   type ProxyProcess,
   snapshotBuild,
   spawnProxy,
@@ -27,6 +29,15 @@ function oneLine(proc: ProxyProcess): string {
   expect(lines, proc.stderr()).toHaveLength(1);
   expect(lines[0]).toMatch(/^model-proxy: /);
   return lines[0];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function failsWith(proc: ProxyProcess): Promise<string> {
@@ -188,6 +199,39 @@ describe('the built entry point', { timeout: 90_000 }, () => {
   });
 
   describe('shutdown', () => {
+    /**
+     * `npm start` as a supervisor or `kill` stops it: SIGTERM goes to npm, which passes it to its one
+     * child. The start script must hand that child slot to node (`exec`), or the shell dies alone and the
+     * proxy lives on as an orphan still holding its port. The build step is swapped for `true` here.
+     */
+    it('stops the proxy when npm start itself gets SIGTERM', async () => {
+      const d = dir();
+      d.file('config.yaml', OK_CONFIG);
+      const root = join(entry.main, '..', '..', '..');
+      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      expect(pkg.scripts.start).toMatch(/^npm run build && /);
+      writeFileSync(join(root, 'package.json'), JSON.stringify({ ...pkg, scripts: { start: pkg.scripts.start.replace(/^npm run build/, 'true') } }));
+      const npm = spawn('npm', ['start', '--silent'], { cwd: root, env: proxyEnv(d.path, db.url) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      npm.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      npm.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+      const deadline = Date.now() + 60_000;
+      while (!/listening on/.test(out)) {
+        if (Date.now() > deadline || npm.exitCode !== null) throw new Error(`npm start did not listen:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const pid = Number(/"pid":(\d+)/.exec(out)?.[1]);
+      expect(pid).toBeGreaterThan(0);
+      npm.kill('SIGTERM');
+      await exited;
+      const gone = Date.now() + 10_000;
+      while (alive(pid) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      expect(alive(pid), out).toBe(false);
+      expect(out).toContain('"msg":"stopped"');
+    });
+
     it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 within a few seconds on %s', async (signal) => {
       const d = dir();
       d.file('config.yaml', OK_CONFIG);
