@@ -7,6 +7,7 @@ import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { MASTER_KEY } from './helpers/proxy.js';
 import {
+  alive,
   type BuiltEntry,
   killStrayProxies,
   occupyPort,
@@ -29,15 +30,6 @@ function oneLine(proc: ProxyProcess): string {
   expect(lines, proc.stderr()).toHaveLength(1);
   expect(lines[0]).toMatch(/^model-proxy: /);
   return lines[0];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function failsWith(proc: ProxyProcess): Promise<string> {

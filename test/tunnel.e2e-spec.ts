@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { type BuiltEntry, type Exit, occupyPort, proxyEnv, REPO_ROOT, snapshotBuild, tempDir, type TempDir } from './helpers/process.js';
+import { alive, type BuiltEntry, type Exit, occupyPort, proxyEnv, REPO_ROOT, snapshotBuild, tempDir, type TempDir } from './helpers/process.js';
 import { MASTER_KEY, SALT_KEY } from './helpers/proxy.js';
 
 // `make model-tunnel` as an operator runs it, with a fake `cloudflared` first on PATH: the proxy
@@ -32,16 +32,6 @@ function fakeCloudflared(dir: TempDir): string {
   );
   chmodSync(script, 0o755);
   return bin;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
 }
 
 async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {

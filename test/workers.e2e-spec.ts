@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import {
+  alive,
   type BuiltEntry,
   killStrayProxies,
   occupyPort,
@@ -90,15 +91,6 @@ async function clusterUp(proc: ProxyProcess): Promise<{ url: string; pids: numbe
   expect(line.pid).toBe(proc.child.pid);
   const [, url, pids] = /listening on (http:\/\/\S+) \(pids ([\d, ]+)\)/.exec(line.msg)!;
   return { url, pids: pids.split(', ').map(Number) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** stderr must be exactly one readable line, however many workers failed alike. */

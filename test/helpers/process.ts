@@ -120,6 +120,17 @@ export function spawnProxy(entry: BuiltEntry, env: Record<string, string | undef
 }
 
 /** Kills whatever a failed test left running (its own children only). */
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
 export function killStrayProxies(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
