@@ -1,9 +1,11 @@
 import cluster from 'node:cluster';
 import { reportFailure, runPrimary, serveAsWorker, workerCount } from './cluster.js';
 import { ConfigError } from './config/config.error.js';
+import { tuneHeap } from './server/heap.js';
 import { handleSignals, takeOverSignals } from './server/signals.js';
 
 async function main(): Promise<void> {
+  tuneHeap();
   const workers = cluster.isPrimary ? workerCount(process.env) : 1;
   if (workers > 1) return runPrimary(workers);
   // Loaded only where requests are served, so a cluster's primary stays small.
