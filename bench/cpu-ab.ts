@@ -78,7 +78,7 @@ async function startProxy(name: string, dir: string, home: string, mockUrl: stri
   const child = h.startChild(
     name,
     process.execPath,
-    [...flags.split(' ').filter(Boolean), join(root, 'dist/src/main.js')],
+    [...h.productionNodeFlags(), ...flags.split(' ').filter(Boolean), join(root, 'dist/src/main.js')],
     {
       ...childEnv(),
       ...h.proxyEnv({ db, masterKey: MASTER, saltKey: 'sk-cpu-ab-salt-0123456789', config, port, home }),

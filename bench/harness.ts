@@ -230,6 +230,13 @@ export function proxyConfigYaml(alias: string, upstreamModel: string, mockUrl: s
   return ['model_list:', ...deploymentYaml(alias, upstreamModel, mockUrl), ...extra, ''].join('\n');
 }
 
+/** Node's flags in production: those of `npm run start:prod` (package.json), so the bench runs what operators run. */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts['start:prod'].split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+}
+
 /** What a benchmarked proxy is started with: its database, keys, config, a loopback port and its own data directory. */
 export function proxyEnv(o: { db: string; masterKey: string; saltKey: string; config: string; port: number; home: string }): NodeJS.ProcessEnv {
   return {

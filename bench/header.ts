@@ -65,8 +65,9 @@ Options:
 - \`--no-write\`;
 - environment \`BENCH_LOG_LEVEL=error\`: the proxies at that log level instead of info, to measure
   what the per-request log line costs (the run then says its logging is not production's);
+- environment \`BENCH_PROXY_ENV\`: settings for the proxies, space-separated (say \`SPEND_FLUSH_MS=20\`);
 - environment \`BENCH_NODE_FLAGS\`: Node flags for the proxies (say \`--max-semi-space-size=4\`); without
-  it they run with production's flags (none; no \`--enable-source-maps\` either).
+  it they run with production's flags (those of \`npm run start:prod\`; no \`--enable-source-maps\`), and these come after them.
 
 On a machine shared with other work, req/s moves with the neighbours. \`npx tsx bench/cpu-ab.ts --a
 DIR_A --b DIR_B [--flags-b=...] [--rounds 5] [--stream]\` compares two copies of \`dist/\` (or one

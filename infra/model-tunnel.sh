@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make model-tunnel`: the built proxy on loopback, then the Cloudflare tunnel in the foreground.
 #
-#   1. starts `node dist/src/main.js` on 127.0.0.1:$PORT (stdout, JSON log lines, appended to
+#   1. starts `node --max-semi-space-size=8 dist/src/main.js` on 127.0.0.1:$PORT (stdout, JSON log lines, appended to
 #      $PROXY_LOG_DIR/model-proxy.log; stderr to $PROXY_LOG_DIR/model-proxy.stderr.log);
 #   2. polls GET /health/liveliness until it answers (at most READY_TIMEOUT s); if the proxy exits
 #      first or never answers, prints why with the last lines of its stderr and exits non-zero;
@@ -172,7 +172,7 @@ probe() {
 
 log "starting the proxy on $HOST:$PORT (config $PROXY_CONFIG, log $out_log)"
 PORT=$PORT HOST=$HOST PROXY_CONFIG=$PROXY_CONFIG PROXY_DATA_DIR=$PROXY_DATA_DIR \
-  "${setsid[@]}" "$NODE" "$PROXY_ENTRY" </dev/null >>"$out_log" 2>"$err_log" &
+  "${setsid[@]}" "$NODE" --max-semi-space-size=8 "$PROXY_ENTRY" </dev/null >>"$out_log" 2>"$err_log" &
 proxy_pid=$!
 
 deadline=$((SECONDS + READY_TIMEOUT))
