@@ -560,7 +560,7 @@ async function startProxy(
         (process.env.BENCH_PROXY_ENV ?? '')
           .split(' ')
           .filter(Boolean)
-          .map((kv) => kv.split('=', 2)),
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
       ),
       ...proxyEnv({ db, masterKey: MASTER_KEY, saltKey: SALT_KEY, config: configPath, port, home }),
     },
