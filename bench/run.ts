@@ -559,7 +559,7 @@ async function startProxy(
       ...Object.fromEntries(
         (process.env.BENCH_PROXY_ENV ?? '')
           .split(' ')
-          .filter(Boolean)
+          .filter((kv) => kv.includes('='))
           .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
       ),
       ...proxyEnv({ db, masterKey: MASTER_KEY, saltKey: SALT_KEY, config: configPath, port, home }),

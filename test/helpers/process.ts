@@ -119,7 +119,6 @@ export function spawnProxy(entry: BuiltEntry, env: Record<string, string | undef
   };
 }
 
-/** Kills whatever a failed test left running (its own children only). */
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */
 export function alive(pid: number): boolean {
   try {
@@ -131,6 +130,7 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Kills whatever a failed test left running (its own children only). */
 export function killStrayProxies(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
