@@ -1,8 +1,10 @@
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DbEventsService } from '../src/database/db-events.service.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestProxy, type TestProxy } from './helpers/proxy.js';
-import { expectErrorEnvelope } from './helpers/sdk.js';
+import { expectErrorEnvelope, waitFor } from './helpers/sdk.js';
 import { generateKey, sleep } from './helpers/spend.js';
 import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 
@@ -63,5 +65,36 @@ describe('auth while the key database cannot answer', () => {
     }
     const after = await app.client(unseen.key).chat.completions.create({ model: 'gemma', messages: user('back'), max_tokens: 1 });
     expect(after.choices).toHaveLength(1);
+  });
+
+  // Seen in CI: a key minted and used at once, then PostgreSQL went down, was refused (503). The
+  // /key/generate notice came back on LISTEN after the first request had cached the key, and dropped it.
+  it("this instance's own notice coming back on LISTEN does not run its handlers again; another instance's does", async () => {
+    const events = app.proxy.app.get(DbEventsService);
+    const seen: unknown[] = [];
+    events.subscribe('proxy_key_change', (e) => seen.push(e));
+    const k = await generateKey(app);
+    expect(seen).toEqual([{ op: 'drop', ids: [k.token_id] }]);
+    await sleep(300);
+    expect(seen).toHaveLength(1);
+    await app.client(k.key).chat.completions.create({ model: 'gemma', messages: user('cached'), max_tokens: 1 });
+
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query(`SELECT pg_notify('proxy_key_change', $1)`, [JSON.stringify({ op: 'drop', ids: ['elsewhere'] })]);
+      await waitFor(() => seen.length === 2, 2000);
+      expect(seen[1]).toEqual({ op: 'drop', ids: ['elsewhere'] });
+    } finally {
+      await other.end();
+    }
+    // The entry the first request filled is still there: with the database gone it keeps serving.
+    failLookups = true;
+    try {
+      const ok = await app.client(k.key).chat.completions.create({ model: 'gemma', messages: user('still cached'), max_tokens: 1 });
+      expect(ok.choices).toHaveLength(1);
+    } finally {
+      failLookups = false;
+    }
   });
 });

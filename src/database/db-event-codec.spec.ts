@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, type DropEvent, encodeEvent } from './db-event-codec.js';
+import { type DbChannel, decodeNotice, type DropEvent, encodeEvent } from './db-event-codec.js';
+
+const decodeEvent = (channel: DbChannel, payload: string) => decodeNotice(channel, payload).event;
 
 describe('NOTIFY payload codec', () => {
   it('round-trips each event kind as JSON', () => {
@@ -18,6 +20,14 @@ describe('NOTIFY payload codec', () => {
     expect(payloads).toHaveLength(3);
     for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(8000);
     expect(payloads.flatMap((p) => (decodeEvent('proxy_key_change', p) as { ids: string[] }).ids)).toEqual(ids);
+  });
+
+  it("carries the sender's origin, so an instance can skip its own echo", () => {
+    const [drop] = encodeEvent('proxy_key_change', { op: 'drop', ids: ['a'] }, 'inst-1');
+    expect(decodeNotice('proxy_key_change', drop)).toEqual({ event: { op: 'drop', ids: ['a'] }, origin: 'inst-1' });
+    const [rename] = encodeEvent('proxy_key_change', { op: 'rename', from: 'a', to: 'b' }, 'inst-2');
+    expect(decodeNotice('proxy_key_change', rename).origin).toBe('inst-2');
+    expect(decodeNotice('proxy_key_change', '{"op":"drop","ids":["a"]}').origin).toBeUndefined();
   });
 
   it('sends nothing for an empty drop', () => {

@@ -38,27 +38,39 @@ export const ALL: AllEvent = { op: 'all' };
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: a long id list goes out in several notices. */
 const MAX_IDS_PER_NOTICE = 100;
 
-export function encodeEvent<C extends DbChannel>(channel: C, event: ChannelEvents[C]): string[] {
-  if (event.op !== 'drop') return [JSON.stringify(event)];
+/**
+ * `origin` names the sending instance, so that its own notice, which comes back on its LISTEN connection,
+ * is not handled twice (see DbEventsService.publish). Readers that do not know the field ignore it.
+ */
+export function encodeEvent<C extends DbChannel>(channel: C, event: ChannelEvents[C], origin?: string): string[] {
+  if (event.op !== 'drop') return [JSON.stringify({ ...event, origin })];
   const out: string[] = [];
-  for (let i = 0; i < event.ids.length; i += MAX_IDS_PER_NOTICE) out.push(JSON.stringify({ op: 'drop', ids: event.ids.slice(i, i + MAX_IDS_PER_NOTICE) }));
+  for (let i = 0; i < event.ids.length; i += MAX_IDS_PER_NOTICE)
+    out.push(JSON.stringify({ op: 'drop', ids: event.ids.slice(i, i + MAX_IDS_PER_NOTICE), origin }));
   return out;
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
-export function decodeEvent<C extends DbChannel>(channel: C, payload: string): ChannelEvents[C] {
+export interface Notice<C extends DbChannel> {
+  event: ChannelEvents[C];
+  /** The sending instance, when it said. */
+  origin?: string;
+}
+
+export function decodeNotice<C extends DbChannel>(channel: C, payload: string): Notice<C> {
   let v: unknown;
   try {
     v = JSON.parse(payload);
   } catch {
-    return ALL;
+    return { event: ALL };
   }
-  if (typeof v !== 'object' || v === null) return ALL;
+  if (typeof v !== 'object' || v === null) return { event: ALL };
   const e = v as Record<string, unknown>;
-  if (e.op === 'drop' && isStrings(e.ids)) return { op: 'drop', ids: e.ids };
+  const origin = typeof e.origin === 'string' ? e.origin : undefined;
+  if (e.op === 'drop' && isStrings(e.ids)) return { event: { op: 'drop', ids: e.ids }, origin };
   if (channel === 'proxy_key_change' && e.op === 'rename' && typeof e.from === 'string' && typeof e.to === 'string') {
-    return { op: 'rename', from: e.from, to: e.to } as ChannelEvents[C];
+    return { event: { op: 'rename', from: e.from, to: e.to } as ChannelEvents[C], origin };
   }
-  return ALL;
+  return { event: ALL, origin };
 }

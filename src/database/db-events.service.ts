@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectEntityManager } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 
-import { ALL, CHANNELS, type ChannelEvents, type DbChannel, decodeEvent, encodeEvent } from './db-event-codec.js';
+import { ALL, CHANNELS, type ChannelEvents, type DbChannel, decodeNotice, encodeEvent } from './db-event-codec.js';
 
 export type { DbChannel } from './db-event-codec.js';
 type Handler<C extends DbChannel = DbChannel> = (event: ChannelEvents[C]) => void;
@@ -26,6 +27,8 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
   private retryTimer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
   private readonly reconnected = new Set<() => void>();
+  /** Tags this instance's notices, so their echo on its own LISTEN connection is skipped. */
+  private readonly origin = randomBytes(9).toString('base64url');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -46,11 +49,13 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Sends a notice to every instance, this one included. This instance's handlers run before the
-   * promise resolves: our own notice comes back on the LISTEN connection only later, and an admin
-   * call must not answer before the change holds here (the echo then runs the handlers again).
+   * promise resolves: an admin call must not answer before the change holds here. The notice also comes
+   * back on this instance's LISTEN connection, later; that echo is skipped. Running it again would undo
+   * work done since: a key minted and used at once lost its cache entry when the echo arrived, and was
+   * refused if the database went down before its next request.
    */
   async publish<C extends DbChannel>(channel: C, event: ChannelEvents[C]): Promise<void> {
-    for (const payload of encodeEvent(channel, event)) await this.manager.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    for (const payload of encodeEvent(channel, event, this.origin)) await this.manager.query('SELECT pg_notify($1, $2)', [channel, payload]);
     this.dispatch(channel, event);
   }
 
@@ -96,7 +101,9 @@ export class DbEventsService implements OnModuleInit, OnApplicationShutdown {
     });
     client.on('notification', (msg) => {
       const channel = msg.channel as DbChannel;
-      if (CHANNELS.includes(channel)) this.dispatch(channel, decodeEvent(channel, msg.payload ?? ''));
+      if (!CHANNELS.includes(channel)) return;
+      const notice = decodeNotice(channel, msg.payload ?? '');
+      if (notice.origin !== this.origin) this.dispatch(channel, notice.event);
     });
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client));
