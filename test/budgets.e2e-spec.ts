@@ -1,5 +1,6 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DbEventsService } from '../src/database/db-events.service.js';
 import { startMockVllm, type MockVllm } from './mock-vllm/mock-vllm.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { startTestProxy, type TestModel, type TestProxy } from './helpers/proxy.js';
@@ -286,11 +287,14 @@ describe('budgets: reservations, instances, users and teams, cache expiry', () =
       db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'model-proxy-listen'`, [db.name]);
     const before = (await listeners()).map((r) => r.pid);
     expect(before.length).toBeGreaterThanOrEqual(3);
+    // The new backend shows in pg_stat_activity before `a` has dropped its cache: wait for `a` itself.
+    const restored = new Promise<void>((resolve) => a.proxy.app.get(DbEventsService).onReconnected(resolve));
     await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'model-proxy-listen'`, [db.name]);
     // Blocked while no instance listens: this notice is lost.
     await db.query('UPDATE "LiteLLM_VerificationToken" SET blocked = true WHERE token = $1', [k.token_id]);
     await db.query(`SELECT pg_notify('proxy_key_change', $1)`, [k.token_id]);
     await waitFor(async () => (await listeners()).filter((r) => !before.includes(r.pid)).length >= before.length, 5000, 50);
+    await restored;
     await expectRefused(ask(sdk, uniqueTag('listen')), 401, /Key is blocked/);
     // On the new connection a notice is seen again (the 60 s cache TTL is not what does it).
     await db.query('UPDATE "LiteLLM_VerificationToken" SET blocked = false WHERE token = $1', [k.token_id]);
