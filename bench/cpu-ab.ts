@@ -104,8 +104,9 @@ function body(model: string): Buffer {
   return Buffer.from(JSON.stringify(b));
 }
 
-async function measure(t: Target): Promise<{ rps: number; cpuUs: number; dbUs: number }> {
+async function measure(t: Target): Promise<{ rps: number; cpuUs: number; sysUs: number; dbUs: number }> {
   let c0 = 0;
+  let s0 = 0;
   let d0 = 0;
   const r = await runLoad({
     origin: t.origin,
@@ -117,14 +118,16 @@ async function measure(t: Target): Promise<{ rps: number; cpuUs: number; dbUs: n
     warmupMs: 1000,
     stream: args.stream,
     onMeasureStart: () => {
-      c0 = h.cpuSeconds(t.pid);
+      ({ user: c0, system: s0 } = h.cpuTimes(t.pid));
+      c0 += s0;
       d0 = dbCpu(t.db);
     },
   });
-  const c1 = h.cpuSeconds(t.pid);
+  const { user, system: s1 } = h.cpuTimes(t.pid);
+  const c1 = user + s1;
   const d1 = dbCpu(t.db);
   if (r.errors) h.log(`${t.name}: ${r.errors} errors ${JSON.stringify(r.errorKinds)}`);
-  return { rps: r.rps, cpuUs: ((c1 - c0) * 1e6) / r.completed, dbUs: t.db ? ((d1 - d0) * 1e6) / r.completed : 0 };
+  return { rps: r.rps, cpuUs: ((c1 - c0) * 1e6) / r.completed, sysUs: ((s1 - s0) * 1e6) / r.completed, dbUs: t.db ? ((d1 - d0) * 1e6) / r.completed : 0 };
 }
 
 async function main(): Promise<void> {
@@ -142,7 +145,7 @@ async function main(): Promise<void> {
       const t = await startProxy(name, dir, join(home, name), mock.url, flags, dbs);
       targets.push(t);
     }
-    const rows = new Map<string, Array<{ rps: number; cpuUs: number; dbUs: number }>>(targets.map((t) => [t.name, []]));
+    const rows = new Map<string, Array<{ rps: number; cpuUs: number; sysUs: number; dbUs: number }>>(targets.map((t) => [t.name, []]));
     for (const t of targets) await measure(t); // priming
     for (let round = 0; round < Number(args.rounds); round++) {
       // Rotated, so no target always runs first or last.
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
         const m = await measure(t);
         rows.get(t.name)!.push(m);
         h.log(
-          `round ${round + 1} ${t.name.padEnd(12)} ${m.rps.toFixed(0).padStart(6)} req/s  cpu ${m.cpuUs.toFixed(0).padStart(5)} µs/req  db ${m.dbUs.toFixed(0).padStart(4)} µs/req`,
+          `round ${round + 1} ${t.name.padEnd(12)} ${m.rps.toFixed(0).padStart(6)} req/s  cpu ${m.cpuUs.toFixed(0).padStart(5)} µs/req (kernel ${m.sysUs.toFixed(0).padStart(4)})  db ${m.dbUs.toFixed(0).padStart(4)} µs/req`,
         );
       }
     }
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
         ? ` · req/s vs pass-through per round: ${r.map((x, i) => (x.rps / pass[i].rps).toFixed(2)).join(' ')} (median ${median(r.map((x, i) => x.rps / pass[i].rps)).toFixed(2)})`
         : '';
       h.log(
-        `  ${t.name.padEnd(12)} ${median(r.map((x) => x.rps)).toFixed(0)} req/s, cpu ${median(r.map((x) => x.cpuUs)).toFixed(0)} µs/req, db ${median(r.map((x) => x.dbUs)).toFixed(0)} µs/req${ratio}`,
+        `  ${t.name.padEnd(12)} ${median(r.map((x) => x.rps)).toFixed(0)} req/s, cpu ${median(r.map((x) => x.cpuUs)).toFixed(0)} µs/req (kernel ${median(r.map((x) => x.sysUs)).toFixed(0)}), db ${median(r.map((x) => x.dbUs)).toFixed(0)} µs/req${ratio}`,
       );
     }
     const a = rows.get('A')!;

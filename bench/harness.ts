@@ -44,17 +44,23 @@ export const mb = (kb: number): string => (Number.isNaN(kb) ? 'n/a' : `${(kb / 1
 
 /** CPU seconds (user + system) a process has used so far. */
 export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** CPU seconds a process has used so far in user space and in the kernel (NaN when it is gone). */
+export function cpuTimes(pid: number): { user: number; system: number } {
   if (pid === process.pid) {
     const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
+    return { user: u.user / 1e6, system: u.system / 1e6 };
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces) start at state (field 3).
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+    return { user: Number(rest[11]) / CLK_TCK, system: Number(rest[12]) / CLK_TCK };
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
 }
 
