@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JOURNAL_DIR, SpendJournal } from './spend-journal.js';
+import { JOURNAL_DIR, parseJournal, SpendJournal } from './spend-journal.js';
 
 // pid_max on Linux is at most 2^22: this owner can never be alive.
 const DEAD_PID = 4_194_305;
@@ -25,6 +25,21 @@ describe('SpendJournal.claimLeftovers', () => {
     expect(ids).toEqual(['a', 'b', 'c']);
   });
 
+  it("one after another in one process, a journal leaves the files another has claimed (they are that one's)", async () => {
+    setup({ [`${DEAD_PID}-aaaa.jsonl`]: line('a') });
+    const first = await new SpendJournal(dir).claimLeftovers();
+    const second = await new SpendJournal(dir).claimLeftovers();
+    expect([first.entries.length, second.entries.length]).toEqual([1, 0]);
+  });
+
+  it('a closed journal is a leftover for the next one, even under the same pid', async () => {
+    setup({});
+    const j = new SpendJournal(dir);
+    await j.adopt([JSON.parse(line('kept')).entry]);
+    j.close();
+    expect((await new SpendJournal(dir).claimLeftovers()).entries.map((e) => e.requestId)).toEqual(['kept']);
+  });
+
   it("leaves the file of a running sibling (another live pid) alone, and takes its own pid's earlier files", async () => {
     setup({ [`${process.ppid}-cccc.jsonl`]: line('sibling'), [`${process.pid}-dddd.jsonl`]: line('earlier') });
     const j = new SpendJournal(dir);
@@ -41,6 +56,8 @@ describe('SpendJournal.claimLeftovers', () => {
     await j.appendFrom(() => queue);
     expect(j.held).toBe(3);
     await j.settled(2);
-    expect((await new SpendJournal(dir).claimLeftovers()).entries.map((e) => e.requestId)).toEqual(['z']);
+    expect(parseJournal(readFileSync(j.file, 'utf8')).entries.map((e) => e.requestId)).toEqual(['z']);
+    await j.settled(1);
+    expect(readdirSync(join(dir, JOURNAL_DIR))).toEqual([]);
   });
 });

@@ -43,9 +43,13 @@ export interface Leftovers {
   unreadable: number;
 }
 
+/** The base names (`<pid>-<random>`) of the journals open in this process: each owns its file and its claims. */
+const openHere = new Set<string>();
+
 export class SpendJournal {
   readonly dir: string;
   readonly file: string;
+  private readonly base: string;
   private readonly logger = new Logger('SpendWriter');
   private chain: Promise<unknown> = Promise.resolve();
   private exists = false;
@@ -56,7 +60,9 @@ export class SpendJournal {
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, JOURNAL_DIR);
-    this.file = join(this.dir, `${process.pid}-${randomBytes(4).toString('hex')}.jsonl`);
+    this.base = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.file = join(this.dir, `${this.base}.jsonl`);
+    openHere.add(this.base);
   }
 
   /** Journal operations run one after another (appends, marks and removal never interleave). */
@@ -136,14 +142,14 @@ export class SpendJournal {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
       throw err;
     }
-    const mine = this.file.slice(this.dir.length + 1);
     let n = 0;
     for (const name of names.filter((f) => f.endsWith('.jsonl')).sort()) {
-      if (name === mine) continue;
+      const base = /^(\d+-[0-9a-f]+)[.-]/.exec(name)?.[1];
+      if (base && openHere.has(base)) continue; // this or another journal of this process (and its claims)
       const owner = Number(/^(\d+)-/.exec(name)?.[1]);
       // A sibling worker that is running owns its file; an earlier process under our own pid does not.
       if (owner && owner !== process.pid && alive(owner)) continue;
-      const claimed = join(this.dir, `${mine.replace(/\.jsonl$/, '')}-claimed-${n++}.jsonl`);
+      const claimed = join(this.dir, `${this.base}-claimed-${n++}.jsonl`);
       try {
         await rename(join(this.dir, name), claimed);
       } catch (err) {
@@ -156,6 +162,11 @@ export class SpendJournal {
       out.unreadable += unreadable;
     }
     return out;
+  }
+
+  /** This process no longer writes the file: what it holds is a leftover for the next start, even under this pid. */
+  close(): void {
+    openHere.delete(this.base);
   }
 
   async removeFiles(files: string[]): Promise<void> {

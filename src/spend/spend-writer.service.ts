@@ -258,10 +258,12 @@ export class SpendWriter implements OnModuleInit, BeforeApplicationShutdown {
       this.store.cancel();
       await within(this.flushing, 2000);
     }
-    if (this.queue.length === 0) return;
-    await this.journal.appendFrom(() => this.queue);
-    this.logger.error(
-      `spend writer: ${this.queue.length} record(s) not written to the database before shutdown; kept in ${this.journal.file}, booked at the next start`,
-    );
+    if (this.queue.length > 0) {
+      await this.journal.appendFrom(() => this.queue);
+      this.logger.error(
+        `spend writer: ${this.queue.length} record(s) not written to the database before shutdown; kept in ${this.journal.file}, booked at the next start`,
+      );
+    }
+    this.journal.close();
   }
 }
