@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { reportFailure, runPrimary, serveAsWorker, workerCount } from './cluster.js';
 import { ConfigError } from './config/config.error.js';
 import { tuneHeap } from './server/heap.js';
+import { withLazyDateTimeFormat } from './server/lazy-intl.js';
 import { handleSignals, takeOverSignals } from './server/signals.js';
 
 async function main(): Promise<void> {
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   const workers = cluster.isPrimary ? workerCount(process.env) : 1;
   if (workers > 1) return runPrimary(workers);
   // Loaded only where requests are served, so a cluster's primary stays small.
-  const { startProxy } = await import('./bootstrap.js');
+  const { startProxy } = await withLazyDateTimeFormat(() => import('./bootstrap.js'));
   const { ConfigReloadService } = await import('./models/config-reload.service.js');
   const proxy = await startProxy();
   // SIGHUP re-reads the config file; a bad file is logged and the previous config keeps serving.
