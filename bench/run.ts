@@ -441,13 +441,14 @@ function checklist(cells: Cell[], all: Cell[], soakData: SoakData | undefined, b
   const m50 = get('50', main);
   if (m50 && pt50) {
     const ratio = m50.result.rps / pt50.result.rps;
+    const asTarget = main === 'proxy-vkey' && !LOG_OVERRIDE;
     const rest = others
       .map((t) => get('50', t))
       .filter((c): c is Cell => c !== undefined)
       .map((c) => `${short[c.target]} ${pctOf(c.result.rps, pt50.result.rps)}`);
     rows.push(
       `| proxy req/s at 50 connections ≥ 60% of the pass-through's (3) | **${(ratio * 100).toFixed(0)}%** with a ${short[main]} (${f0(m50.result.rps)} vs ${f0(pt50.result.rps)} req/s)${perRep(all, '50', main, 'passthrough')}${rest.length ? `; ${rest.join(', ')}` : ''} | ${mark(ratio >= 0.6)} |`,
-      `| the same with a virtual key, spend logs on, production logging ≥ 65% (13) | **${(ratio * 100).toFixed(0)}%**${main === 'proxy-vkey' && !LOG_OVERRIDE ? '' : ' (not measured as the target says: a virtual key and logging as in production)'} | ${mark(ratio >= 0.65 && main === 'proxy-vkey' && !LOG_OVERRIDE)} |`,
+      `| the same with a virtual key, spend logs on, production logging ≥ 65% (13) | **${(ratio * 100).toFixed(0)}%**${asTarget ? '' : ' (not measured as the target says: a virtual key and logging as in production)'} | ${mark(asTarget && ratio >= 0.65)} |`,
     );
   }
   const pts50 = get('stream50', 'passthrough');

@@ -1,8 +1,8 @@
 /**
  * Runs `load` (an `import()`) with `Intl.DateTimeFormat` made lazy: a formatter built meanwhile is built
  * for real on its first use. Nest's console logger builds one at the top of its module, and that maps
- * ICU's locale and time-zone data: ~5 MB of the `node` binary's pages and ~2 MB of heap in RSS after
- * boot (BENCHMARKS.md, "RSS after boot: two things built at boot that the proxy rarely uses"). The proxy
+ * ICU's locale and time-zone data: ~5.5 MB of RSS after boot, the `node` binary's pages that hold it
+ * (BENCHMARKS.md, "RSS after boot: two things built at boot that the proxy rarely uses"). The proxy
  * logs through pino, so that formatter is never used.
  */
 export async function withLazyDateTimeFormat<T>(load: () => Promise<T>): Promise<T> {
